@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import type { DatabaseConfig } from '../config/index.js';
+import { capabilitiesFor, type DbCapabilities, type DialectName } from './capabilities.js';
+import { initialMigration } from './migrations/0001-initial.js';
+import type { Database } from './schema.js';
+
+/** An open metadata store: the typed query builder plus what differs between engines. */
+export interface PuenteDb {
+  readonly kysely: Kysely<Database>;
+  readonly capabilities: DbCapabilities;
+  /** Applies every pending migration; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Throws when the store cannot answer a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options used by tests and tools; a server takes the defaults. */
+export interface CreateDbOptions {
+  /** PostgreSQL schema to work in (created if missing), so test suites can be isolated. */
+  readonly pgSchema?: string;
+  readonly pgPoolSize?: number;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Opens the metadata store chosen by configuration.
+ *
+ * @example
+ * const db = await createDb({ kind: 'sqlite', path: './puente-data/puente.db' });
+ * await db.migrate();
+ */
+export async function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Promise<PuenteDb> {
+  if (config.kind === 'sqlite') return openSqlite(config.path);
+  return openPostgres(config.url, options);
+}
+
+function openSqlite(path: string): PuenteDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  // LIKE must be case-sensitive, as in PostgreSQL and MLflow's search grammar.
+  sqlite.pragma('case_sensitive_like = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return wrap(kysely, 'sqlite');
+}
+
+async function openPostgres(url: string, options: CreateDbOptions): Promise<PuenteDb> {
+  const schema = options.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  if (schema !== undefined) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.pgPoolSize ?? 10,
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    // Millisecond timestamps and counts fit in a double; read bigints as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return wrap(kysely, 'postgres');
+}
+
+function wrap(kysely: Kysely<Database>, dialect: DialectName): PuenteDb {
+  const provider: MigrationProvider = {
+    getMigrations: async () => ({ '0001-initial': initialMigration(dialect) }),
+  };
+  return {
+    kysely,
+    capabilities: capabilitiesFor(dialect),
+    async migrate() {
+      const migrator = new Migrator({ db: kysely, provider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
+      }
+    },
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}

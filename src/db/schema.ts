@@ -1,0 +1,175 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Row types of every table. They stay inside repositories: services and routes see domain types.
+ * Times are milliseconds since the epoch (bigint columns, read as JS numbers).
+ */
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  experiment_id: number;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: string;
+  deleted_time: number | null;
+}
+
+export interface KeyValueOfRun {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface MetricsTable {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  /** NaN cannot be stored in SQLite (it reads back as NULL), so it is a flag and value is 0. */
+  is_nan: number;
+}
+
+export interface LatestMetricsTable extends MetricsTable {}
+
+export interface DatasetsTable {
+  dataset_id: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: string;
+  dataset_id: string;
+  /** JSON array of {key, value} input tags (e.g. mlflow.data.context). */
+  tags: string;
+}
+
+export interface LoggedModelsTable {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  status: string;
+  model_type: string | null;
+  source_run_id: string | null;
+  status_message: string | null;
+  lifecycle_stage: string;
+}
+
+export interface KeyValueOfLoggedModel {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+export interface LoggedModelMetricsTable {
+  model_id: string;
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface RunOutputsTable {
+  run_id: string;
+  model_id: string;
+  step: number;
+}
+
+export interface RegisteredModelsTable {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string | null;
+  description: string | null;
+}
+
+export interface RegisteredModelTagsTable {
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string | null;
+  current_stage: string;
+  description: string | null;
+  source: string;
+  storage_location: string;
+  run_id: string | null;
+  run_link: string | null;
+  status: string;
+  status_message: string | null;
+  model_id: string | null;
+}
+
+export interface ModelVersionTagsTable {
+  name: string;
+  version: number;
+  key: string;
+  value: string;
+}
+
+export interface RegisteredModelAliasesTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+/** Every table Puente owns, for Kysely's typed query builder. */
+export interface Database {
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  params: KeyValueOfRun;
+  tags: KeyValueOfRun;
+  metrics: MetricsTable;
+  latest_metrics: LatestMetricsTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+  logged_models: LoggedModelsTable;
+  logged_model_tags: KeyValueOfLoggedModel;
+  logged_model_params: KeyValueOfLoggedModel;
+  logged_model_metrics: LoggedModelMetricsTable;
+  run_outputs: RunOutputsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  registered_model_aliases: RegisteredModelAliasesTable;
+}

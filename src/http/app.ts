@@ -1,0 +1,50 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { AppServices } from './services.js';
+import { installErrorHandler } from './error-handler.js';
+import { installRequestMetrics } from './request-metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { nativeApiRoutes } from './routes/index.js';
+import { mlflowCompatRoutes } from './mlflow-compat/index.js';
+
+/** Options of the HTTP application (not of the listening socket). */
+export interface AppOptions {
+  readonly bodyLimitBytes: number;
+  /** pino options, or false for no request logging (tests). */
+  readonly logger: boolean | { level: string };
+}
+
+/**
+ * Builds the Fastify application with every route, without listening. Tests call `inject()` on
+ * it; the server command calls `listen()`.
+ */
+export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    // Request lines would dominate the log under ingestion load; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  installRequestMetrics(app, services.metricsRegistry);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Puente API', version: services.version, description: 'Native Puente API (/api/v1).' },
+    },
+    // Only the native API is documented here; the MLflow-compatible API follows MLflow's own docs.
+    transform: ({ schema, url }) => ({ schema: { ...schema, hide: !url.startsWith('/api/v1') } as typeof schema, url }),
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { services });
+  await app.register(mlflowCompatRoutes, { services });
+  await app.register(nativeApiRoutes, { services, prefix: '/api/v1' });
+  return app;
+}

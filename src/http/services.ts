@@ -1,0 +1,15 @@
+import type { Registry } from 'prom-client';
+import type { ArtifactStore } from '../artifacts/index.js';
+import type { PuenteDb } from '../db/index.js';
+import type { TrackingService } from '../tracking/index.js';
+import type { RegistryService } from '../registry/index.js';
+
+/** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
+export interface AppServices {
+  readonly version: string;
+  readonly db: PuenteDb;
+  readonly artifacts: ArtifactStore;
+  readonly tracking: TrackingService;
+  readonly registry: RegistryService;
+  readonly metricsRegistry: Registry;
+}

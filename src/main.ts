@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { loadConfig, redact, type PuenteConfig } from './config/index.js';
+import { createDb, type PuenteDb } from './db/index.js';
+import { createArtifactStore, type ArtifactStore } from './artifacts/index.js';
+import { TrackingService } from './tracking/index.js';
+import { RegistryService } from './registry/index.js';
+import { buildApp, type AppServices } from './http/index.js';
+import { PUENTE_VERSION } from './version.js';
+
+/**
+ * Builds every service on an open store and artifact store. The one place that wires concrete
+ * implementations together; tests call it with their own store.
+ */
+export function composeServices(db: PuenteDb, artifacts: ArtifactStore): AppServices {
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
+  const tracking = new TrackingService({ db, artifacts });
+  const registry = new RegistryService({ db, tracking });
+  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry };
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stores named by configuration, applies migrations, and listens.
+ *
+ * @example
+ * const server = await startServer(loadConfig(process.env, { port: 0 }));
+ */
+export async function startServer(config: PuenteConfig): Promise<RunningServer> {
+  const db = await createDb(config.database);
+  try {
+    await db.migrate();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const artifacts = createArtifactStore(config.artifacts);
+  const services = composeServices(db, artifacts);
+  const app = await buildApp(services, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const store = config.database.kind === 'sqlite' ? `sqlite ${config.database.path}` : `postgres ${redact(config.database.url)}`;
+  app.log.info(`Puente ${PUENTE_VERSION} on http://${host}:${port} (store: ${store}; artifacts: ${artifacts.description})`);
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+export { loadConfig };

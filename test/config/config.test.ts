@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('defaults to loopback, port 5050, SQLite and local artifacts under ./puente-data', () => {
+    const c = loadConfig({});
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(5050);
+    expect(c.database.kind).toBe('sqlite');
+    expect(c.artifacts.kind).toBe('local');
+    expect(c.dataDir.endsWith('puente-data')).toBe(true);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('lets flags win over the environment', () => {
+    const c = loadConfig({ PUENTE_PORT: '6000', PUENTE_HOST: '0.0.0.0' }, { port: '7000' });
+    expect(c.port).toBe(7000);
+    expect(c.host).toBe('0.0.0.0');
+  });
+
+  it('selects PostgreSQL and S3 from their URLs', () => {
+    const c = loadConfig({
+      PUENTE_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      PUENTE_ARTIFACTS: 's3://my-bucket/some/prefix',
+      PUENTE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+    });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@127.0.0.1:5432/db' });
+    expect(c.artifacts).toMatchObject({ kind: 's3', bucket: 'my-bucket', prefix: 'some/prefix', forcePathStyle: true });
+  });
+
+  it.each([
+    [{ PUENTE_PORT: 'abc' }, 'PUENTE_PORT'],
+    [{ PUENTE_PORT: '70000' }, 'PUENTE_PORT'],
+    [{ PUENTE_DATABASE_URL: 'mysql://x' }, 'PUENTE_DATABASE_URL'],
+    [{ PUENTE_ARTIFACTS: 's3://A' }, 'PUENTE_ARTIFACTS'],
+    [{ PUENTE_ARTIFACTS: 'ftp://x' }, 'PUENTE_ARTIFACTS'],
+    [{ PUENTE_LOG_LEVEL: 'loud' }, 'PUENTE_LOG_LEVEL'],
+    [{ PUENTE_BODY_LIMIT_MB: '-1' }, 'PUENTE_BODY_LIMIT_MB'],
+  ])('refuses %o naming the setting', (env, setting) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(setting);
+  });
+
+  it('never puts a database password into an error message', () => {
+    expect(() => loadConfig({ PUENTE_DATABASE_URL: 'mysql://u:secret@h/db' })).toThrow(/\*\*\*/);
+  });
+});
