@@ -77,10 +77,10 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
     },
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return wrap(kysely, 'postgres');
+  return wrap(kysely, 'postgres', schema);
 }
 
-function wrap(kysely: Kysely<Database>, dialect: DialectName): PuenteDb {
+function wrap(kysely: Kysely<Database>, dialect: DialectName, schema?: string): PuenteDb {
   const provider: MigrationProvider = {
     getMigrations: async () => ({ '0001-initial': initialMigration(dialect) }),
   };
@@ -88,7 +88,8 @@ function wrap(kysely: Kysely<Database>, dialect: DialectName): PuenteDb {
     kysely,
     capabilities: capabilitiesFor(dialect),
     async migrate() {
-      const migrator = new Migrator({ db: kysely, provider });
+      // Name the schema: the migrator's table check otherwise sees other schemas' tables.
+      const migrator = new Migrator({ db: kysely, provider, ...(schema !== undefined ? { migrationTableSchema: schema } : {}) });
       const { error, results } = await migrator.migrateToLatest();
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName;

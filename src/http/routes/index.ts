@@ -1,5 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppServices } from '../services.js';
+import { experimentsRoutes } from './experiments.js';
+import { runsRoutes } from './runs.js';
+import { modelsRoutes } from './models.js';
+import { artifactsRoutes } from './artifacts.js';
 
 /** The native API, mounted at /api/v1: one encapsulated plugin per module. */
-export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = async (_app, _opts) => {};
+export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
+  await app.register(experimentsRoutes, { services });
+  await app.register(runsRoutes, { services });
+  await app.register(modelsRoutes, { services });
+  await app.register(artifactsRoutes, { services });
+};

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the real services the test suites run against (Debian packages). Idempotent; needs root.
+set -euo pipefail
+need=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
