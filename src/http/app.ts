@@ -9,6 +9,25 @@ import { healthRoutes } from './routes/health.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
 
+/** One registered route. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  /** Declared reachable without credentials. */
+  readonly public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app, in registration order. */
+    readonly routeTable: readonly RouteEntry[];
+  }
+  interface FastifyContextConfig {
+    /** Reachable without credentials (health, metrics, docs). */
+    public?: boolean;
+  }
+}
+
 /** Options of the HTTP application (not of the listening socket). */
 export interface AppOptions {
   readonly bodyLimitBytes: number;
@@ -29,6 +48,15 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every route, as registered; the route-table and fuzz tests walk it.
+  const routeTable: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, public: route.config?.public === true });
+    }
+  });
+  app.decorate('routeTable', routeTable);
 
   installErrorHandler(app);
   installRequestMetrics(app, services.metricsRegistry);
