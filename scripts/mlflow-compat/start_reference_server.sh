@@ -17,6 +17,7 @@ PY="${MLFLOW_SERVER_PYTHON:-python3}"
 rm -rf "$DIR"
 mkdir -p "$DIR/art"
 DIR="$(cd "$DIR" && pwd)"
+cd "$DIR"  # the server makes ./mlruns in its working directory
 MLFLOW_DISABLE_TELEMETRY=true setsid "$PY" -m mlflow server \
   --host 127.0.0.1 --port "$PORT" --workers 1 --gunicorn-opts '--log-level warning' \
   --backend-store-uri "sqlite:///$DIR/mlflow.db" --artifacts-destination "$DIR/art" \
