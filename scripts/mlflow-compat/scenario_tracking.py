@@ -1,12 +1,13 @@
 """Scenario (a): a normal tracking session through MLflow's public client API.
 
 set_experiment, start_run/end_run with a nested run, log_param(s), log_metric(s) with steps,
-set_tag(s), log_dict/log_text/log_artifact(s) (one file of 3 MiB), log_input of a pandas
-dataset, search_runs with filter strings, metric history, list and download artifacts.
+set_tag(s), delete_tag, experiment tags, a NaN metric, log_dict/log_text/log_artifact(s) (one file of 3 MiB), log_input of a pandas
+dataset, search_experiments, search_runs with filter strings, metric history, list and download artifacts.
 
     MLFLOW_TRACKING_URI=http://127.0.0.1:PORT python scenario_tracking.py
 """
 
+import math
 import os
 import tempfile
 
@@ -45,10 +46,13 @@ def main():
             mlflow.log_metric("loss", loss, step=i, timestamp=1_700_000_000_000 + i)
         mlflow.log_metrics({"acc": 0.75, "f1": 0.5}, step=2, timestamp=1_700_000_000_100)
         mlflow.log_metric("acc", 0.875, step=3, timestamp=1_700_000_000_200)
+        mlflow.log_metric("unstable", float("nan"), step=0, timestamp=1_700_000_000_300)
 
         step("set tags")
         mlflow.set_tag("stage", "conformance")
-        mlflow.set_tags({"team": "ml", "priority": 1})
+        mlflow.set_tags({"team": "ml", "priority": 1, "temporary": "yes"})
+        client.delete_tag(run_id, "temporary")
+        mlflow.set_experiment_tag("purpose", "conformance")
 
         step("log_dict and log_text")
         mlflow.log_dict({"lr": 0.01, "layers": [64, 32]}, "config/params.json")
@@ -89,7 +93,10 @@ def main():
     check_eq(run.info.status, "FINISHED", "parent status")
     check_eq(run.info.run_name, "parent", "parent run_name")
     check_eq(run.data.params, {"alpha": "0.5", "optimizer": "adam", "layers": "3", "dropout": "0.1"}, "parent params")
-    check_eq(run.data.metrics, {"loss": 0.25, "acc": 0.875, "f1": 0.5}, "parent latest metrics")
+    metrics = dict(run.data.metrics)
+    check(math.isnan(metrics.pop("unstable", 0.0)), "NaN metric read back as NaN")
+    check_eq(metrics, {"loss": 0.25, "acc": 0.875, "f1": 0.5}, "parent latest metrics")
+    check("temporary" not in run.data.tags, "deleted tag is gone")
     check_eq(run.data.tags.get("stage"), "conformance", "tag stage")
     check_eq(run.data.tags.get("priority"), "1", "tag priority")
     inputs = run.inputs.dataset_inputs
@@ -100,6 +107,11 @@ def main():
     step("metric history")
     history = client.get_metric_history(run_id, "loss")
     check_eq([(m.step, m.value) for m in history], [(0, 0.9), (1, 0.5), (2, 0.25)], "loss history")
+
+    step("search_experiments")
+    found = mlflow.search_experiments(filter_string="name LIKE 'conformance-%'")
+    check_eq([e.name for e in found], [EXPERIMENT], "search_experiments by name")
+    check_eq(found[0].tags.get("purpose"), "conformance", "experiment tag")
 
     step("search_runs")
     found = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string="params.optimizer = 'adam' and metrics.loss < 0.3")
