@@ -67,6 +67,13 @@ export interface RunInputsTable {
   dataset_id: string;
   /** JSON array of {key, value} input tags (e.g. mlflow.data.context). */
   tags: string;
+  /** The value of the input tag mlflow.data.context, for `datasets.context` filters. */
+  context: string | null;
+}
+
+export interface RunModelInputsTable {
+  run_id: string;
+  model_id: string;
 }
 
 export interface LoggedModelsTable {
@@ -162,6 +169,7 @@ export interface Database {
   latest_metrics: LatestMetricsTable;
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
+  run_model_inputs: RunModelInputsTable;
   logged_models: LoggedModelsTable;
   logged_model_tags: KeyValueOfLoggedModel;
   logged_model_params: KeyValueOfLoggedModel;

@@ -93,7 +93,17 @@ export function initialMigration(dialect: DialectName): Migration {
         .addColumn('run_id', 'varchar(32)', (c) => c.notNull().references('runs.run_id').onDelete('cascade'))
         .addColumn('dataset_id', 'varchar(36)', (c) => c.notNull().references('datasets.dataset_id').onDelete('cascade'))
         .addColumn('tags', 'text', (c) => c.notNull())
+        // Value of the input tag mlflow.data.context ("training", "eval"…), searchable as datasets.context.
+        .addColumn('context', 'varchar(500)')
         .addPrimaryKeyConstraint('run_inputs_pk', ['run_id', 'dataset_id'])
+        .execute();
+
+      // Logged models a run read (MLflow 3 model inputs).
+      await db.schema
+        .createTable('run_model_inputs')
+        .addColumn('run_id', 'varchar(32)', (c) => c.notNull().references('runs.run_id').onDelete('cascade'))
+        .addColumn('model_id', 'varchar(64)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_model_inputs_pk', ['run_id', 'model_id'])
         .execute();
 
       await db.schema

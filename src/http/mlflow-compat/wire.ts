@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { InvalidParameterError, missingParameter } from '../../errors/index.js';
 
 /*
@@ -78,4 +79,58 @@ export function decodePageToken(token: string | undefined): number {
     // fall through to the error below
   }
   throw new InvalidParameterError(`Invalid page_token '${token}'.`, 'page_token');
+}
+
+/**
+ * MLflow's rule for POST/PUT endpoints: the body must be JSON (`Content-Type: application/json`),
+ * otherwise 400 INVALID_PARAMETER_VALUE. Installs, in the calling plugin's scope, a catch-all
+ * parser (so other types reach the check instead of a 415) and the check itself.
+ */
+export function requireJsonContentType(app: FastifyInstance): void {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addHook('preValidation', async (request) => {
+    if (request.method !== 'POST' && request.method !== 'PUT') return;
+    const type = request.headers['content-type'];
+    if (type === undefined) throw new InvalidParameterError('Bad Request. Content-Type header is missing.', 'content-type');
+    if (type.split(';')[0].trim().toLowerCase() !== 'application/json') {
+      throw new InvalidParameterError("Bad Request. Content-Type must be one of ['application/json'].", 'content-type');
+    }
+  });
+}
+
+/** The JSON body as an object; absent → `{}`, anything but an object → 400. */
+export function bodyObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidParameterError('Invalid request body: expected a JSON object.', 'body');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** An id field that MLflow clients send as a string (some send numbers); required. */
+export function requireId(value: unknown, field: string): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return requireString(value, field);
+}
+
+/** One query-string value (the first when the key repeats), or undefined. */
+export function queryValue(query: unknown, field: string): string | undefined {
+  const v = (query as Record<string, unknown> | undefined)?.[field];
+  if (v === undefined || v === null) return undefined;
+  return String(Array.isArray(v) ? v[0] : v);
+}
+
+/** A list field of a JSON body: absent → [], anything but a list → 400. */
+export function listField<T = unknown>(value: unknown, field: string): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidParameterError(`Invalid value for parameter '${field}': expected a list.`, field);
+  return value as T[];
+}
+
+/** A boolean sent as JSON true/false or, in query strings, as "true"/"false". */
+export function parseOptionalBool(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InvalidParameterError(`Invalid value ${JSON.stringify(value)} for parameter '${field}': expected true or false.`, field);
 }
