@@ -42,9 +42,9 @@ function compareString(eb: AnyEb, ref: string, c: FilterClause, caps: DbCapabili
     case '!=':
       return eb(ref, '<>', asString(v, c));
     case 'LIKE':
-      return caps.like(eb.ref(ref), asString(v, c));
+      return caps.like(eb.ref(ref), likePattern(v, c));
     case 'ILIKE':
-      return caps.ilike(eb.ref(ref), asString(v, c));
+      return caps.ilike(eb.ref(ref), likePattern(v, c));
     case 'IN':
     case 'NOT IN': {
       const list = Array.isArray(v) ? [...(v as readonly string[])] : [asString(v, c)];
@@ -56,12 +56,60 @@ function compareString(eb: AnyEb, ref: string, c: FilterClause, caps: DbCapabili
   }
 }
 
-/** A numeric comparison of a column with a clause's value. */
-function compareNumber(eb: AnyEb, ref: string, c: FilterClause): Expression<SqlBool> {
+// Integer columns hold epoch milliseconds and ids; beyond this no stored value can reach.
+const INTEGER_LIMIT = 1e15;
+
+/**
+ * A comparison of an integer (bigint) column with any number, rewritten into an integer
+ * comparison with the same meaning, because PostgreSQL refuses to cast 1.5 or 1e308 to bigint.
+ */
+function compareInteger(eb: AnyEb, ref: string, c: FilterClause): Expression<SqlBool> {
+  const v = checkedNumber(c);
+  const present = eb(ref, 'is not', null);
+  if (v > INTEGER_LIMIT || v < -INTEGER_LIMIT) {
+    const above = v > 0;
+    switch (c.comparator) {
+      case '=':
+        return FALSE;
+      case '!=':
+        return present;
+      case '>':
+      case '>=':
+        return above ? FALSE : present;
+      case '<':
+      case '<=':
+        return above ? present : FALSE;
+    }
+  }
+  switch (c.comparator) {
+    case '=':
+      return Number.isInteger(v) ? eb(ref, '=', v) : FALSE;
+    case '!=':
+      return Number.isInteger(v) ? eb(ref, '<>', v) : present;
+    case '>':
+      return eb(ref, '>', Math.floor(v));
+    case '>=':
+      return eb(ref, '>=', Math.ceil(v));
+    case '<':
+      return eb(ref, '<', Math.ceil(v));
+    case '<=':
+      return eb(ref, '<=', Math.floor(v));
+    default:
+      throw badComparator(c, "'=', '!=', '>', '>=', '<', '<='");
+  }
+}
+
+function checkedNumber(c: FilterClause): number {
   const v = c.value;
   if (typeof v !== 'number' || Number.isNaN(v)) {
     throw new InvalidParameterError(`Invalid filter: '${c.key}' must be compared with a number, got ${JSON.stringify(v)}.`, 'filter');
   }
+  return v;
+}
+
+/** A numeric comparison of a double column with a clause's value. */
+function compareNumber(eb: AnyEb, ref: string, c: FilterClause): Expression<SqlBool> {
+  const v = checkedNumber(c);
   switch (c.comparator) {
     case '=':
     case '>':
@@ -86,6 +134,16 @@ function asString(v: FilterClause['value'], c: FilterClause): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   throw new InvalidParameterError(`Invalid filter: '${c.key}' ${c.comparator} needs a single quoted value.`, 'filter');
+}
+
+// A trailing lone backslash escapes nothing: PostgreSQL rejects such a pattern, so every engine does.
+function likePattern(v: FilterClause['value'], c: FilterClause): string {
+  const pattern = asString(v, c);
+  const trailing = /\\+$/.exec(pattern)?.[0].length ?? 0;
+  if (trailing % 2 === 1) {
+    throw new InvalidParameterError(`Invalid ${c.comparator} pattern for '${c.key}': it must not end with a single backslash.`, 'filter');
+  }
+  return pattern;
 }
 
 function badComparator(c: FilterClause, allowed: string): InvalidParameterError {
@@ -133,7 +191,7 @@ export function applyRunSearch<Q>(query: Q, clauses: readonly FilterClause[], or
         const s = RUN_STRING_ATTRIBUTES[c.key];
         const n = RUN_NUMERIC_ATTRIBUTES[c.key];
         if (s) q = q.where((eb) => compareString(eb, s, c, caps));
-        else if (n) q = q.where((eb) => compareNumber(eb, n, c));
+        else if (n) q = q.where((eb) => compareInteger(eb, n, c));
         else throw unknownKey('attribute', c.key, [...Object.keys(RUN_STRING_ATTRIBUTES), ...Object.keys(RUN_NUMERIC_ATTRIBUTES)]);
         break;
       }
@@ -227,7 +285,7 @@ export function applyExperimentSearch<Q>(query: Q, clauses: readonly FilterClaus
       const s = EXPERIMENT_STRING_ATTRIBUTES[c.key];
       const n = EXPERIMENT_NUMERIC_ATTRIBUTES[c.key];
       if (s) q = q.where((eb) => compareString(eb, s, c, caps));
-      else if (n) q = q.where((eb) => compareNumber(eb, n, c));
+      else if (n) q = q.where((eb) => compareInteger(eb, n, c));
       else throw unknownKey('attribute', c.key, [...Object.keys(EXPERIMENT_STRING_ATTRIBUTES), ...Object.keys(EXPERIMENT_NUMERIC_ATTRIBUTES)]);
     } else {
       throw new InvalidParameterError(`Invalid filter on experiments: '${c.entity}' clauses are not supported; use attributes or tags.`, 'filter');
@@ -334,7 +392,7 @@ export function applyLoggedModelSearch<Q>(
         const s = MODEL_STRING_ATTRIBUTES[c.key];
         const n = MODEL_NUMERIC_ATTRIBUTES[c.key];
         if (s) q = q.where((eb) => compareString(eb, s, c, caps));
-        else if (n) q = q.where((eb) => compareNumber(eb, n, c));
+        else if (n) q = q.where((eb) => compareInteger(eb, n, c));
         else throw unknownKey('attribute', c.key, [...Object.keys(MODEL_STRING_ATTRIBUTES), 'creation_timestamp', 'last_updated_timestamp']);
         break;
       }

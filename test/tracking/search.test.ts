@@ -116,6 +116,22 @@ for (const dialect of DIALECTS) {
       expect((await search({ filter: 'attributes.end_time <= 350' })).sort()).toEqual(['a', 'b', 'c']);
     });
 
+    it('compares integer attributes with any number', async () => {
+      expect((await search({ filter: 'attributes.start_time > 150.5' })).sort()).toEqual(['b', 'c', 'd', 'e', 'f']);
+      expect((await search({ filter: 'attributes.start_time <= 200.7' })).sort()).toEqual(['a', 'b']);
+      expect((await search({ filter: 'attributes.start_time >= 199.2 and attributes.start_time < 300.1' })).sort()).toEqual(['b', 'c']);
+      expect(await search({ filter: 'attributes.start_time = 100.5' })).toEqual([]);
+      expect((await search({ filter: 'attributes.start_time < 1e308' })).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+      expect(await search({ filter: 'attributes.start_time > 1e308' })).toEqual([]);
+      // d is still running: no end time, so it never matches.
+      expect((await search({ filter: 'attributes.end_time != 1e300' })).sort()).toEqual(['a', 'b', 'c', 'e', 'f']);
+      expect((await search({ filter: 'attributes.end_time != 150.5' })).sort()).toEqual(['a', 'b', 'c', 'e', 'f']);
+    });
+
+    it('refuses LIKE patterns that end with a lone backslash', async () => {
+      expect((await rejection(f.tracking.searchRuns({ experiment_ids: [exp], filter: "tags.team LIKE 'core\\'" }))).code).toBe('INVALID_PARAMETER_VALUE');
+    });
+
     it('filters on dataset inputs', async () => {
       expect((await search({ filter: "datasets.name = 'iris'" })).sort()).toEqual(['a', 'b']);
       expect((await search({ filter: "datasets.digest = 'd2'" })).sort()).toEqual(['c']);
