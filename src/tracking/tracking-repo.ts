@@ -113,12 +113,24 @@ export class TrackingRepo {
 
   /** Renames an active experiment; throws when the new name is taken. */
   async renameExperiment(experimentId: string, newName: string, now: number): Promise<void> {
-    await this.#k.transaction().execute(async (trx) => {
-      const id = await requireActiveExperiment(trx, experimentId);
-      const clash = await trx.selectFrom('experiments').select('experiment_id').where('name', '=', newName).executeTakeFirst();
-      if (clash && Number(clash.experiment_id) !== id) throw new AlreadyExistsError(`Experiment '${newName}' already exists.`);
-      await trx.updateTable('experiments').set({ name: newName, last_update_time: now }).where('experiment_id', '=', id).execute();
-    });
+    const taken = async (db: Db | Trx, id: number) => {
+      const clash = await db.selectFrom('experiments').select('experiment_id').where('name', '=', newName).executeTakeFirst();
+      return clash !== undefined && Number(clash.experiment_id) !== id;
+    };
+    let id: number | undefined;
+    try {
+      await this.#k.transaction().execute(async (trx) => {
+        id = await requireActiveExperiment(trx, experimentId);
+        if (await taken(trx, id)) throw new AlreadyExistsError(`Experiment '${newName}' already exists.`);
+        await trx.updateTable('experiments').set({ name: newName, last_update_time: now }).where('experiment_id', '=', id).execute();
+      });
+    } catch (err) {
+      // A concurrent rename or create took the name between the check and the update.
+      if (!(err instanceof AlreadyExistsError) && id !== undefined && (await taken(this.#k, id))) {
+        throw new AlreadyExistsError(`Experiment '${newName}' already exists.`);
+      }
+      throw err;
+    }
   }
 
   /**

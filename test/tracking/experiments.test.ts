@@ -61,6 +61,18 @@ for (const dialect of DIALECTS) {
       expect((await f.tracking.updateExperiment(a.experiment_id, { name: 'rename-c' })).name).toBe('rename-c');
     });
 
+    it('lets exactly one of two concurrent renames to the same name win', async () => {
+      const a = await f.tracking.createExperiment({ name: 'race-a' });
+      const b = await f.tracking.createExperiment({ name: 'race-b' });
+      const results = await Promise.allSettled([
+        f.tracking.updateExperiment(a.experiment_id, { name: 'race-target' }),
+        f.tracking.updateExperiment(b.experiment_id, { name: 'race-target' }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(failed.reason.code).toBe('RESOURCE_ALREADY_EXISTS');
+    });
+
     it('sets, replaces and deletes tags', async () => {
       const e = await f.tracking.createExperiment({ name: 'tags' });
       await f.tracking.setExperimentTag(e.experiment_id, 'a', '1');

@@ -231,6 +231,33 @@ for (const dialect of DIALECTS) {
         expect((await f.tracking.getMetricHistory(id, 'nan')).items[0].value).toBeNaN();
       });
 
+      it('keeps every point and the right latest value under concurrent batches', async () => {
+        const id = await newRun();
+        const keys = ['a', 'b', 'c', 'd'];
+        // Four writers, each sending its keys in a different order, 5 batches of 100 points each.
+        await Promise.all(
+          [0, 1, 2, 3].map(async (w) => {
+            const order = [...keys.slice(w), ...keys.slice(0, w)];
+            for (let b = 0; b < 5; b++) {
+              const metrics = Array.from({ length: 100 }, (_, i) => ({ key: order[i % 4], value: w * 1000 + b * 100 + i, timestamp: b, step: w * 10 + b }));
+              await f.tracking.logBatch(id, { metrics, params: [{ key: 'shared', value: 'same' }], tags: [{ key: `writer-${w}`, value: String(b) }] });
+            }
+          }),
+        );
+        const run = await f.tracking.getRun(id);
+        // Highest step is 3*10+4 = 34 (writer 3, batch 4, values 3400 + i); all its points share
+        // step and timestamp, so the largest value per key wins. Writer 3 sends keys in the order
+        // d, a, b, c, so i = 96, 97, 98, 99 are the last points of d, a, b, c.
+        expect(run.data.metrics).toEqual([
+          { key: 'a', value: 3497, timestamp: 4, step: 34 },
+          { key: 'b', value: 3498, timestamp: 4, step: 34 },
+          { key: 'c', value: 3499, timestamp: 4, step: 34 },
+          { key: 'd', value: 3496, timestamp: 4, step: 34 },
+        ]);
+        for (const key of keys) expect((await f.tracking.getMetricHistory(id, key)).items).toHaveLength(500);
+        expect(run.data.params).toEqual([{ key: 'shared', value: 'same' }]);
+      });
+
       it('selects the latest metric by (step, timestamp, value), within and across batches', async () => {
         const id = await newRun();
         await f.tracking.logBatch(id, {
