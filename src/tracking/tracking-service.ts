@@ -79,12 +79,10 @@ const FINAL_MODEL_STATUSES: readonly LoggedModelStatus[] = ['LOGGED_MODEL_READY'
  * await tracking.logBatch(run.info.run_id, { metrics: [{ key: 'auc', value: 0.91, timestamp: Date.now(), step: 0 }] });
  */
 export class TrackingService {
-  readonly #deps: TrackingServiceDeps;
   readonly #repo: TrackingRepo;
   readonly #models: LoggedModelRepo;
 
   constructor(deps: TrackingServiceDeps) {
-    this.#deps = deps;
     this.#repo = new TrackingRepo(deps.db);
     this.#models = new LoggedModelRepo(deps.db);
   }
@@ -450,11 +448,6 @@ export class TrackingService {
     const next = ids.length > limit ? encodePageToken(offset + limit) : undefined;
     const models = await this.#models.load(ids.slice(0, limit));
     return next ? { items: models, next_page_token: next } : { items: models };
-  }
-
-  /** The artifact store runs and models write to (for routes that stream artifacts). */
-  get artifacts(): ArtifactStore {
-    return this.#deps.artifacts;
   }
 }
 

@@ -105,7 +105,7 @@ export const loggedModelsRoutes: FastifyPluginAsync<{ services: AppServices }> =
     const offset = decodePageToken(queryValue(request.query, 'page_token'));
     const pageSize = parseOptionalInt(queryValue(request.query, 'max_results'), 'max_results') ?? LIST_PAGE;
     if (pageSize < 1) throw new InvalidParameterError("Invalid value for parameter 'max_results': it must be at least 1.", 'max_results');
-    const entries = (await tracking.artifacts.list(joinKeys(root, dir))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await services.artifacts.list(joinKeys(root, dir))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const slice = entries.slice(offset, offset + pageSize);
     return {
       root_uri: uri,
