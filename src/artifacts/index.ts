@@ -4,3 +4,4 @@ export { LocalArtifactStore } from './local-artifact-store.js';
 export { S3ArtifactStore, type S3ArtifactStoreOptions } from './s3-artifact-store.js';
 export { createArtifactStore } from './create-artifact-store.js';
 export { normalizeArtifactPath, joinKeys } from './artifact-path.js';
+export { artifactKeyFromUri, guessContentType, PROXY_SCHEME } from './artifact-uri.js';

@@ -4,7 +4,7 @@ import { experimentsRoutes } from './experiments.js';
 import { runsRoutes } from './runs.js';
 import { loggedModelsRoutes } from './logged-models.js';
 import { registryRoutes } from './registry.js';
-import { artifactsRoutes } from './artifacts.js';
+import { artifactsRoutes, runArtifactListRoutes } from './artifacts.js';
 
 /**
  * The MLflow REST API (`/api/2.0/mlflow/...`, also under `/ajax-api/2.0/mlflow` as MLflow's UI
@@ -16,6 +16,7 @@ export const mlflowCompatRoutes: FastifyPluginAsync<{ services: AppServices }> =
     await app.register(runsRoutes, { services, prefix });
     await app.register(loggedModelsRoutes, { services, prefix });
     await app.register(registryRoutes, { services, prefix });
+    await app.register(runArtifactListRoutes, { services, prefix });
   }
   await app.register(artifactsRoutes, { services, prefix: '/api/2.0/mlflow-artifacts' });
 };
