@@ -120,6 +120,7 @@ export interface RegisteredModelsTable {
   last_updated_timestamp: number;
   user_id: string | null;
   description: string | null;
+  last_version: Generated<number>;
 }
 
 export interface RegisteredModelTagsTable {

@@ -13,3 +13,4 @@ export {
   type AttributeRule,
 } from './grammars.js';
 export type { FilterClause, OrderTerm, FilterEntity, Comparator } from './ast.js';
+export { encodePageToken, decodePageToken } from './page-token.js';

@@ -2,13 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { PuenteDb } from '../db/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { InvalidParameterError, NotFoundError, missingParameter } from '../errors/index.js';
-import { decodePageToken, encodePageToken } from '../http/mlflow-compat/wire.js';
 import {
   EXPERIMENT_SEARCH,
   LOGGED_MODEL_SEARCH,
   RUN_SEARCH,
   parseFilter,
   parseOrderBy,
+  decodePageToken,
+  encodePageToken,
 } from '../search-filter/index.js';
 import {
   LIMITS,

@@ -161,6 +161,8 @@ export function initialMigration(dialect: DialectName): Migration {
         .addColumn('last_updated_timestamp', 'bigint', (c) => c.notNull())
         .addColumn('user_id', 'varchar(256)')
         .addColumn('description', 'text')
+        // Version numbers are never reused, even after the latest version is deleted.
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
 
       await db.schema
