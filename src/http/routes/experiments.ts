@@ -3,32 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppServices } from '../services.js';
 import type { ViewType } from '../../tracking/index.js';
+import { ERROR_RESPONSES, TagSchema } from './schemas.js';
 
 /*
  * Native experiments API (/api/v1/experiments). JSON shapes are the tracking domain types;
  * ids are strings, times epoch milliseconds.
  */
 
-/** `{key, value}`: a tag or a param. */
-export const TagSchema = Type.Object(
-  {
-    key: Type.String({ description: 'Key: letters, digits and _ - . space / : (at most 250 characters).' }),
-    value: Type.String({ description: 'Value.' }),
-  },
-  { description: 'A key and its value.' },
-);
-
-/** The error body of every failed request. */
-export const ErrorSchema = Type.Object(
-  {
-    error_code: Type.String({ description: 'Stable code, e.g. RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE.' }),
-    message: Type.String({ description: 'What was wrong, naming the field.' }),
-  },
-  { description: 'Error answer.' },
-);
-
-/** Error answers shared by every route. */
-export const ERROR_RESPONSES = { '4xx': ErrorSchema };
 
 const ExperimentSchema = Type.Object(
   {

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppServices } from '../services.js';
 import type { Metric, Run, RunStatus, ViewType } from '../../tracking/index.js';
-import { ERROR_RESPONSES, TagSchema } from './experiments.js';
+import { ERROR_RESPONSES, TagSchema } from './schemas.js';
 
 /*
  * Native runs API (/api/v1/runs). JSON shapes are the tracking domain types. JSON has no
