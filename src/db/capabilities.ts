@@ -26,8 +26,9 @@ export function capabilitiesFor(dialect: DialectName): DbCapabilities {
   if (dialect === 'postgres') {
     return Object.freeze({
       dialect,
-      like: (v: Expression<unknown>, p: Expression<unknown> | string) => sql<SqlBool>`${v} LIKE ${asExpression(p)}`,
-      ilike: (v: Expression<unknown>, p: Expression<unknown> | string) => sql<SqlBool>`${v} ILIKE ${asExpression(p)}`,
+      // No escape character, as in SQLite: a backslash in a pattern is a plain character on both.
+      like: (v: Expression<unknown>, p: Expression<unknown> | string) => sql<SqlBool>`${v} LIKE ${asExpression(p)} ESCAPE ''`,
+      ilike: (v: Expression<unknown>, p: Expression<unknown> | string) => sql<SqlBool>`${v} ILIKE ${asExpression(p)} ESCAPE ''`,
       maxParameters: 65_000,
     });
   }
