@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import type { DatabaseConfig } from '../config/index.js';
 import { capabilitiesFor, type DbCapabilities, type DialectName } from './capabilities.js';
@@ -85,6 +85,8 @@ function withStatementCache(sqlite: SqliteDatabase.Database): { prepare(sql: str
 }
 
 async function openPostgres(url: string, options: CreateDbOptions): Promise<PuenteDb> {
+  // Loaded only for PostgreSQL, so the embedded default starts without it.
+  const { default: pg } = await import('pg');
   const schema = options.pgSchema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   if (schema !== undefined) {
