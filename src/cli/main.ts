@@ -1,13 +1,24 @@
 import { Command } from 'commander';
 import { PUENTE_VERSION } from '../version.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerExperimentsCommands } from './commands/experiments.js';
+import { registerRunsCommands } from './commands/runs.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerArtifactsCommands } from './commands/artifacts.js';
 
 /** Builds the `puente` command with every sub-command registered. */
 export function buildProgram(): Command {
   const program = new Command('puente')
     .description('Puente: experiment tracking, model registry and serving')
-    .version(PUENTE_VERSION);
+    .version(PUENTE_VERSION)
+    .option('--server <url>', 'URL of a running Puente (env PUENTE_URL)', process.env.PUENTE_URL || 'http://127.0.0.1:5050')
+    .option('--token <token>', 'API token (env PUENTE_TOKEN)', process.env.PUENTE_TOKEN || undefined)
+    .option('--json', 'print JSON for scripts instead of tables');
   registerServerCommand(program);
+  registerExperimentsCommands(program);
+  registerRunsCommands(program);
+  registerModelsCommands(program);
+  registerArtifactsCommands(program);
   return program;
 }
 

@@ -1,0 +1,189 @@
+import type {
+  CreateExperimentInput,
+  CreateRunInput,
+  Experiment,
+  LogBatchInput,
+  LogInputsInput,
+  Metric,
+  Page,
+  Run,
+  SearchExperimentsInput,
+  SearchRunsInput,
+  Tag,
+} from '../tracking/index.js';
+import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/index.js';
+import { Transport, type ClientOptions } from './transport.js';
+
+/** One entry of an artifact listing; `path` is relative to the run's artifact root. */
+export interface ArtifactFile {
+  readonly path: string;
+  readonly is_dir: boolean;
+  readonly file_size?: number;
+}
+
+/** Search options of registered models and versions. */
+export interface RegistrySearch {
+  readonly filter?: string;
+  readonly order_by?: string[];
+  readonly max_results?: number;
+  readonly page_token?: string;
+}
+
+const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
+const enc = encodeURIComponent;
+const encPath = (path: string) => path.split('/').map(enc).join('/');
+
+/** Pages through a search until the server gives no next token. */
+async function* pages<T>(fetchPage: (token: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    yield* page.items;
+    token = page.next_page_token;
+  } while (token);
+}
+
+/**
+ * Typed client of Puente's native API (/api/v1), used by the CLI, the web UI and tests.
+ *
+ * @example
+ * const client = new PuenteClient({ baseUrl: 'http://127.0.0.1:5050' });
+ * const exp = await client.experiments.create({ name: 'credit' });
+ * const run = await client.runs.create({ experiment_id: exp.experiment_id });
+ * await client.runs.logBatch(run.info.run_id, { metrics: [{ key: 'auc', value: 0.91, timestamp: Date.now() }] });
+ */
+export class PuenteClient {
+  readonly transport: Transport;
+
+  constructor(options: ClientOptions) {
+    this.transport = new Transport(options);
+  }
+
+  get baseUrl(): string {
+    return this.transport.baseUrl;
+  }
+
+  /** Experiments: named groups of runs. */
+  readonly experiments = {
+    create: (input: CreateExperimentInput) => this.transport.json<Experiment>('POST', '/api/v1/experiments', { body: input }),
+    get: (experimentId: string) => this.transport.json<Experiment>('GET', `/api/v1/experiments/${enc(experimentId)}`),
+    getByName: (name: string) => this.transport.json<Experiment>('GET', `/api/v1/experiments/by-name/${enc(name)}`),
+    list: async (input: SearchExperimentsInput = {}): Promise<Page<Experiment>> => {
+      const res = await this.transport.json<{ experiments: Experiment[]; next_page_token?: string }>('GET', '/api/v1/experiments', { query: { ...input } });
+      return { items: res.experiments, next_page_token: res.next_page_token };
+    },
+    /** Every experiment matching the search, page after page. */
+    listAll: (input: Omit<SearchExperimentsInput, 'page_token'> = {}) => pages((page_token) => this.experiments.list({ ...input, page_token })),
+    rename: (experimentId: string, name: string) => this.transport.json<Experiment>('PATCH', `/api/v1/experiments/${enc(experimentId)}`, { body: { name } }),
+    delete: (experimentId: string) => this.transport.json<void>('DELETE', `/api/v1/experiments/${enc(experimentId)}`),
+    restore: (experimentId: string) => this.transport.json<Experiment>('POST', `/api/v1/experiments/${enc(experimentId)}/restore`),
+    setTag: (experimentId: string, key: string, value: string) =>
+      this.transport.json<void>('PUT', `/api/v1/experiments/${enc(experimentId)}/tags/${enc(key)}`, { body: { value } }),
+  };
+
+  /** Runs: params, metrics, tags, inputs. */
+  readonly runs = {
+    create: (input: CreateRunInput = {}) => this.transport.json<Run>('POST', '/api/v1/runs', { body: input }),
+    get: (runId: string) => this.transport.json<Run>('GET', `/api/v1/runs/${enc(runId)}`),
+    update: (runId: string, fields: { status?: Run['info']['status']; end_time?: number; run_name?: string }) =>
+      this.transport.json<Run>('PATCH', `/api/v1/runs/${enc(runId)}`, { body: fields }),
+    /** Ends a run (status FINISHED unless given). */
+    end: (runId: string, status: Run['info']['status'] = 'FINISHED') => this.runs.update(runId, { status, end_time: Date.now() }),
+    delete: (runId: string) => this.transport.json<void>('DELETE', `/api/v1/runs/${enc(runId)}`),
+    restore: (runId: string) => this.transport.json<Run>('POST', `/api/v1/runs/${enc(runId)}/restore`),
+    search: async (input: SearchRunsInput): Promise<Page<Run>> => {
+      const res = await this.transport.json<{ runs: Run[]; next_page_token?: string }>('POST', '/api/v1/runs/search', { body: input });
+      return { items: res.runs, next_page_token: res.next_page_token };
+    },
+    /** Every run matching the search, page after page. */
+    searchAll: (input: Omit<SearchRunsInput, 'page_token'>) => pages((page_token) => this.runs.search({ ...input, page_token })),
+    logBatch: (runId: string, batch: LogBatchInput) => this.transport.json<void>('POST', `/api/v1/runs/${enc(runId)}/log-batch`, { body: batch }),
+    logInputs: (runId: string, inputs: LogInputsInput) => this.transport.json<void>('POST', `/api/v1/runs/${enc(runId)}/inputs`, { body: inputs }),
+    setTag: (runId: string, key: string, value: string) => this.transport.json<void>('PUT', `/api/v1/runs/${enc(runId)}/tags/${enc(key)}`, { body: { value } }),
+    logParam: (runId: string, key: string, value: string) =>
+      this.transport.json<void>('PUT', `/api/v1/runs/${enc(runId)}/params/${enc(key)}`, { body: { value } }),
+    metricHistory: async (runId: string, key: string): Promise<Metric[]> => {
+      const out: Metric[] = [];
+      for await (const m of pages(async (page_token) => {
+        const res = await this.transport.json<{ metrics: Metric[]; next_page_token?: string }>('GET', `/api/v1/runs/${enc(runId)}/metrics/${enc(key)}/history`, { query: { page_token } });
+        return { items: res.metrics, next_page_token: res.next_page_token };
+      })) {
+        out.push(m);
+      }
+      return out;
+    },
+  };
+
+  /** The model registry. */
+  readonly models = {
+    create: (name: string, options: { description?: string; tags?: Tag[] } = {}) =>
+      this.transport.json<RegisteredModel>('POST', '/api/v1/models', { body: { name, ...options } }),
+    get: (name: string) => this.transport.json<RegisteredModel>('GET', `/api/v1/models/${enc(name)}`),
+    list: async (input: RegistrySearch = {}): Promise<Page<RegisteredModel>> => {
+      const res = await this.transport.json<{ models: RegisteredModel[]; next_page_token?: string }>('GET', '/api/v1/models', { query: { ...input } });
+      return { items: res.models, next_page_token: res.next_page_token };
+    },
+    listAll: (input: Omit<RegistrySearch, 'page_token'> = {}) => pages((page_token) => this.models.list({ ...input, page_token })),
+    update: (name: string, fields: { description?: string; new_name?: string }) =>
+      this.transport.json<RegisteredModel>('PATCH', `/api/v1/models/${enc(name)}`, { body: fields }),
+    delete: (name: string) => this.transport.json<void>('DELETE', `/api/v1/models/${enc(name)}`),
+    createVersion: (name: string, input: { source: string; run_id?: string; description?: string; tags?: Tag[] }) =>
+      this.transport.json<ModelVersion>('POST', `/api/v1/models/${enc(name)}/versions`, { body: input }),
+    versions: async (name: string): Promise<ModelVersion[]> => {
+      const out: ModelVersion[] = [];
+      for await (const v of pages(async (page_token) => {
+        const res = await this.transport.json<{ versions: ModelVersion[]; next_page_token?: string }>('GET', `/api/v1/models/${enc(name)}/versions`, { query: { page_token } });
+        return { items: res.versions, next_page_token: res.next_page_token };
+      })) {
+        out.push(v);
+      }
+      return out;
+    },
+    /** A version by number or `@alias`. */
+    getVersion: (name: string, ref: string | number) => this.transport.json<ModelVersion>('GET', `/api/v1/models/${enc(name)}/versions/${enc(String(ref))}`),
+    deleteVersion: (name: string, ref: string | number) => this.transport.json<void>('DELETE', `/api/v1/models/${enc(name)}/versions/${enc(String(ref))}`),
+    setAlias: (name: string, alias: string, version: number) =>
+      this.transport.json<ModelVersion>('PUT', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`, { body: { version } }),
+    deleteAlias: (name: string, alias: string) => this.transport.json<void>('DELETE', `/api/v1/models/${enc(name)}/aliases/${enc(alias)}`),
+    setStage: (name: string, ref: string | number, stage: Stage, archiveExisting = false) =>
+      this.transport.json<ModelVersion>('POST', `/api/v1/models/${enc(name)}/versions/${enc(String(ref))}/stage`, {
+        body: { stage, archive_existing_versions: archiveExisting },
+      }),
+    lineage: (name: string, ref: string | number) => this.transport.json<Lineage>('GET', `/api/v1/models/${enc(name)}/versions/${enc(String(ref))}/lineage`),
+  };
+
+  /** Run artifacts, through the server's artifact proxy (so any artifact store works). */
+  readonly artifacts = {
+    /** Immediate children of `path` (relative to the run's artifact root). */
+    list: async (runId: string, path = ''): Promise<ArtifactFile[]> => {
+      const root = await this.#artifactRoot(runId);
+      const dir = path.replace(/^\/+|\/+$/g, '');
+      const res = await this.transport.json<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>('GET', '/api/2.0/mlflow-artifacts/artifacts', {
+        query: { path: [root, dir].filter(Boolean).join('/') },
+      });
+      return (res.files ?? []).map((f) => ({ ...f, path: [dir, f.path].filter(Boolean).join('/') }));
+    },
+    /** Uploads bytes or a stream to `path` under the run's artifact root. */
+    upload: async (runId: string, path: string, body: NonNullable<RequestInit['body']>): Promise<void> => {
+      const root = await this.#artifactRoot(runId);
+      const streaming = typeof (body as ReadableStream).getReader === 'function';
+      await this.transport.raw('PUT', `${this.baseUrl}${PROXY}/${encPath(`${root}/${path.replace(/^\/+/, '')}`)}`, {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        ...(streaming ? { duplex: 'half' as const } : {}),
+      });
+    },
+    /** Opens a download; the response body streams the file, content-length gives its size. */
+    download: async (runId: string, path: string): Promise<Response> => {
+      const root = await this.#artifactRoot(runId);
+      return this.transport.raw('GET', `${this.baseUrl}${PROXY}/${encPath(`${root}/${path.replace(/^\/+/, '')}`)}`);
+    },
+  };
+
+  async #artifactRoot(runId: string): Promise<string> {
+    const run = await this.runs.get(runId);
+    const uri = run.info.artifact_uri;
+    if (!uri.startsWith('mlflow-artifacts:')) throw new Error(`Run ${runId} keeps artifacts at ${uri}, which this server does not proxy.`);
+    return uri.slice('mlflow-artifacts:'.length).replace(/^\/+/, '');
+  }
+}
