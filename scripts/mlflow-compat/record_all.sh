@@ -2,7 +2,7 @@
 # Records every scenario against a fresh reference MLflow server (one server per scenario, so
 # each recording starts from an empty store, as the conformance test's replay does).
 #
-#   record_all.sh [SCENARIO...]        default: tracking registry pyfunc errors
+#   record_all.sh [SCENARIO...]        default: tracking registry pyfunc errors paging limits
 #
 # Writes test/fixtures/mlflow-recordings/<scenario>.jsonl. Needs the environment printed by the
 # MLflow client setup with --with-server --pyfunc (README.md).
@@ -12,7 +12,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="$HERE/../../test/fixtures/mlflow-recordings"
 PORT="${MLFLOW_REFERENCE_PORT:-5077}"
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(tracking registry pyfunc errors)
+((${#SCENARIOS[@]})) || SCENARIOS=(tracking registry pyfunc errors paging limits)
 mkdir -p "$OUT"
 
 for scenario in "${SCENARIOS[@]}"; do

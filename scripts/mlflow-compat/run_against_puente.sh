@@ -2,7 +2,7 @@
 # Runs the scenario scripts with the real MLflow client against a fresh Puente server (one
 # server and one empty data directory per scenario) and prints a summary.
 #
-#   run_against_puente.sh [SCENARIO...]        default: tracking registry pyfunc errors
+#   run_against_puente.sh [SCENARIO...]        default: tracking registry pyfunc errors paging limits
 #
 # Environment:
 #   PUENTE_COMPAT_PORT   port for Puente (default 5078)
@@ -18,7 +18,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PORT="${PUENTE_COMPAT_PORT:-5078}"
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(tracking registry pyfunc errors)
+((${#SCENARIOS[@]})) || SCENARIOS=(tracking registry pyfunc errors paging limits)
 
 declare -A RESULT
 for scenario in "${SCENARIOS[@]}"; do

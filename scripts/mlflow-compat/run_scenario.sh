@@ -4,7 +4,7 @@
 #
 #   run_scenario.sh TRACKING_URL SCENARIO [RECORDING.jsonl]
 #
-# SCENARIO is tracking | registry | pyfunc | errors (scenario_<name>.py). Needs the environment
+# SCENARIO is tracking | registry | pyfunc | errors | paging | limits (scenario_<name>.py). Needs the environment
 # printed by the MLflow client setup (PYTHONPATH and MLFLOW_ACC_PYTHON), see README.md.
 # The scripts are copied to a scratch directory and run from there, so that the run tag
 # mlflow.source.name is the bare file name and no git tags are added.

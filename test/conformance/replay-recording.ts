@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
  * server (scripts/mlflow-compat/record_proxy.py) against Puente, and lists every way Puente's
  * answers differ from the recorded ones.
  *
- * Ids the server chooses (experiment ids, run ids, logged-model ids) and the artifact locations
- * it hands out are learned from the answers as they come: the first time a recorded id appears
+ * Ids the server chooses (experiment ids, run ids, logged-model ids, page tokens) and the
+ * artifact locations it hands out are learned from the answers as they come: the first time a recorded id appears
  * where Puente answers with its own, the pair is remembered, and from then on every later
  * request is rewritten with Puente's id and every later answer must use it consistently.
  *
@@ -93,6 +93,9 @@ export const EXTRA_KEYS_ALLOWED: ReadonlyMap<string, string> = new Map([
   // ModelVersion.model_id is a field of MLflow's proto; the reference server (3.6) does not fill it
   // on reads, newer servers do, and the client copies it into ModelVersion.model_id.
   ['model_id', 'field of the ModelVersion message, filled by newer MLflow servers'],
+  // LoggedModelInfo.registrations (field 13 of MLflow's proto) is left empty by the reference server;
+  // the Python client's LoggedModel does not read it.
+  ['registrations', 'field of the LoggedModelInfo message, not read by the client'],
 ]);
 
 /** Search results keep their order; so does a metric history (top-level `metrics`). */
@@ -164,6 +167,8 @@ class Correspondence {
   readonly artifactRoots = new Map<string, string>();
   /** Recorded run id → recorded artifact root path, to resolve `runs:/` URIs. */
   readonly runRoots = new Map<string, string>();
+  /** Page tokens: opaque to the client, which only hands back what the server gave. */
+  readonly pageTokens = new Map<string, string>();
 
   /** Binds recorded → actual, or reports why the pair contradicts an earlier one. */
   bind(map: Map<string, string>, recorded: string, actual: string): string | undefined {
@@ -273,14 +278,23 @@ class AnswerComparison {
       act = actual.map((e) => [identity(e, this.ids), e] as [string, unknown]).sort(byIdentity).map((p) => p[1]);
     }
     if (exp.length !== act.length) {
-      const names = (list: unknown[]) => list.map((e) => identity(e, this.ids)).join(', ');
-      this.report(at, `expected ${exp.length} item(s) [${names(exp)}], got ${act.length} [${names(act)}]`);
+      const want = exp.map((e) => identity(e, this.ids));
+      const got = act.map((e) => identity(e, this.ids));
+      const missing = want.filter((n) => !got.includes(n));
+      const unexpected = got.filter((n) => !want.includes(n));
+      const detail = missing.length + unexpected.length > 0 ? `; missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]` : '';
+      this.report(at, `expected ${exp.length} item(s), got ${act.length}${detail}`);
       return;
     }
     exp.forEach((e, i) => this.compare(e, act[i], `${at}[${i}]`, key));
   }
 
   private string(expected: string, actual: string, at: string, key: string): void {
+    if (key === 'next_page_token') {
+      const problem = this.ids.bind(this.ids.pageTokens, expected, actual);
+      if (problem) this.report(at, problem);
+      return;
+    }
     if (key === 'experiment_id') {
       const problem = this.ids.bind(this.ids.experiments, expected, actual);
       if (problem) this.report(at, problem);
@@ -329,7 +343,11 @@ class AnswerComparison {
 
 /** Rewrites a recorded JSON request body with Puente's ids. */
 function rewriteJson(value: unknown, ids: Correspondence, key = ''): unknown {
-  if (typeof value === 'string') return key === 'experiment_id' || key === 'experiment_ids' ? ids.experiment(value) : ids.text(value);
+  if (typeof value === 'string') {
+    if (key === 'experiment_id' || key === 'experiment_ids') return ids.experiment(value);
+    if (key === 'page_token') return ids.pageTokens.get(value) ?? value;
+    return ids.text(value);
+  }
   if (Array.isArray(value)) return value.map((v) => rewriteJson(v, ids, key));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteJson(v, ids, k)]));
@@ -348,6 +366,7 @@ function rewriteUrl(request: RecordedRequest, ids: Correspondence): string {
   const query = new URLSearchParams();
   for (const [k, v] of request.query) {
     if (k === 'experiment_id' || k === 'experiment_ids') query.append(k, ids.experiment(v));
+    else if (k === 'page_token') query.append(k, ids.pageTokens.get(v) ?? v);
     else if (k === 'path' && request.path === ARTIFACTS_API) query.append(k, ids.artifactPath(v));
     else query.append(k, ids.text(v));
   }
