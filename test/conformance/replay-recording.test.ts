@@ -167,6 +167,6 @@ describe('replaying a recording', () => {
     expect(proxiedPath('mlflow-artifacts://host:5000/1/abc')).toBe('1/abc');
     expect(proxiedPath('http://h:1/base/api/2.0/mlflow-artifacts/artifacts/1/abc')).toBe('1/abc');
     expect(proxiedPath('runs:/abc/model')).toBeUndefined();
-    expect(proxiedPath('file:///tmp/x')).toBeUndefined();
+    expect(proxiedPath('file:///srv/artifacts/x')).toBeUndefined();
   });
 });
