@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DIALECTS, makeTestApp } from '../helpers/test-app.js';
+import { ARTIFACT_BACKENDS, DIALECTS, makeTestApp } from '../helpers/test-app.js';
 import { formatMismatch, loadRecording, replayRecording, type Exchange } from './replay-recording.js';
 
 /*
@@ -63,6 +63,21 @@ const RECORDINGS: Record<string, { covers: string; errors: ErrorAnswer[] }> = {
   },
 };
 
+async function replayOn(name: string, dialect: (typeof DIALECTS)[number], artifacts?: (typeof ARTIFACT_BACKENDS)[number]) {
+  const exchanges = loadRecording(`${RECORDINGS_DIR}${name}.jsonl`);
+  const store = artifacts ? await artifacts.open() : undefined;
+  const t = await makeTestApp(dialect, store?.store);
+  try {
+    const result = await replayRecording(t.app, exchanges);
+    expect(result.mismatches.map(formatMismatch)).toEqual([]);
+    const puenteErrors = result.answers.filter((a) => a.status !== 200).map((a) => [a.call, a.status, a.errorCode]);
+    expect(puenteErrors).toEqual(RECORDINGS[name].errors);
+  } finally {
+    await t.close();
+    await store?.cleanup();
+  }
+}
+
 function recordedErrors(exchanges: readonly Exchange[]): ErrorAnswer[] {
   return exchanges
     .filter((e) => e.response.status !== 200)
@@ -83,19 +98,16 @@ describe('MLflow recordings', () => {
 
 for (const dialect of DIALECTS) {
   describe(`${dialect.name}: the MLflow client's conversations, replayed`, () => {
-    for (const [name, { covers, errors }] of Object.entries(RECORDINGS)) {
-      it(`${name} (${covers})`, async () => {
-        const exchanges = loadRecording(`${RECORDINGS_DIR}${name}.jsonl`);
-        const t = await makeTestApp(dialect);
-        try {
-          const result = await replayRecording(t.app, exchanges);
-          expect(result.mismatches.map(formatMismatch)).toEqual([]);
-          const puenteErrors = result.answers.filter((a) => a.status !== 200).map((a) => [a.call, a.status, a.errorCode]);
-          expect(puenteErrors).toEqual(errors);
-        } finally {
-          await t.close();
-        }
-      });
+    for (const [name, { covers }] of Object.entries(RECORDINGS)) {
+      it(`${name} (${covers})`, () => replayOn(name, dialect));
     }
   });
 }
+
+// The conversations that move artifacts, once more with artifacts in the S3-protocol store.
+describe(`${DIALECTS[0].name} + s3 artifacts: the MLflow client's conversations, replayed`, () => {
+  const s3 = ARTIFACT_BACKENDS.find((b) => b.name === 's3')!;
+  for (const name of ['tracking', 'registry', 'pyfunc']) {
+    it(name, () => replayOn(name, DIALECTS[0], s3));
+  }
+});
