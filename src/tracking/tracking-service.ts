@@ -197,16 +197,33 @@ export class TrackingService {
 
     const exp = await this.getExperiment(experimentId);
     const runId = randomBytes(16).toString('hex');
+    const artifactUri = `${exp.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`;
     await this.#repo.createRun({
       run_id: runId,
       experiment_id: Number(exp.experiment_id),
       run_name: runName,
       user_id: userId,
       start_time: startTime,
-      artifact_uri: `${exp.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`,
+      artifact_uri: artifactUri,
       tags,
     });
-    return this.getRun(runId);
+    // A new run has nothing but its tags: answer without reading it back.
+    return {
+      info: {
+        run_id: runId,
+        run_name: runName,
+        experiment_id: exp.experiment_id,
+        user_id: userId,
+        status: 'RUNNING',
+        start_time: startTime,
+        end_time: null,
+        artifact_uri: artifactUri,
+        lifecycle_stage: 'active',
+      },
+      data: { metrics: [], params: [], tags: [...tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) },
+      inputs: { dataset_inputs: [], model_inputs: [] },
+      outputs: { model_outputs: [] },
+    };
   }
 
   /** A whole run: info, latest metrics, params, tags, inputs, outputs. NotFoundError when missing. */
