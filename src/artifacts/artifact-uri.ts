@@ -15,7 +15,7 @@ export function artifactKeyFromUri(uri: string): string {
   let rest = uri.slice(PROXY_SCHEME.length);
   // mlflow-artifacts://host:port/path names a server; the path is what matters here.
   if (rest.startsWith('//')) rest = rest.slice(2).replace(/^[^/]*/, '');
-  return normalizeArtifactPath(rest, 'artifact_uri');
+  return normalizeArtifactPath(rest.replace(/^\//, ''), 'artifact_uri');
 }
 
 const MIME: Readonly<Record<string, string>> = {
