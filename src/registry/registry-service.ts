@@ -225,6 +225,17 @@ export class RegistryService {
     return keys.length > limit ? { items, next_page_token: encodePageToken(offset + limit) } : { items };
   }
 
+  /** The versions of one model, newest first. */
+  async listModelVersions(name: string, input: Pick<SearchInput, 'max_results' | 'page_token'> = {}): Promise<Page<ModelVersion>> {
+    await this.getRegisteredModel(name);
+    const limit = checkMaxResults(input.max_results, 10_000, 200_000);
+    const offset = decodePageToken(input.page_token);
+    const clauses = [{ entity: 'attribute' as const, key: 'name', comparator: '=' as const, value: name }];
+    const keys = await this.#repo.searchVersions(clauses, [{ entity: 'attribute', key: 'version_number', ascending: false }], offset, limit + 1);
+    const items = await this.#repo.loadVersions(keys.slice(0, limit));
+    return keys.length > limit ? { items, next_page_token: encodePageToken(offset + limit) } : { items };
+  }
+
   async setModelVersionTag(name: string, version: number | string, tag: Tag): Promise<void> {
     const checked = checkTag(tag);
     const v = await this.getModelVersion(name, version);

@@ -208,12 +208,7 @@ export const modelsRoutes: FastifyPluginAsync<{ services: AppServices }> = async
       },
     },
     async (request) => {
-      await registry.getRegisteredModel(request.params.name);
-      const page = await registry.searchModelVersions({
-        filter: `name = '${request.params.name.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`,
-        order_by: ['version_number DESC'],
-        ...request.query,
-      });
+      const page = await registry.listModelVersions(request.params.name, request.query);
       return { versions: page.items, ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}) };
     },
   );
