@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const entry = join(root, 'dist', 'cli', 'main.js');
+const entry = join(root, 'dist', 'puente.mjs');
 if (!existsSync(entry)) {
   console.error(`puente is not built yet: run "npm run build" in ${root}`);
   process.exit(1);
