@@ -113,45 +113,6 @@ def tree_mem(pid):
 
 
 # ---------------------------------------------------------------- server control
-def server_cmd(mode, port, backend_uri, art_dir, workers=2):
-    if mode == "stock":      # what users run
-        return [PY, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-                "--backend-store-uri", backend_uri, "--artifacts-destination", art_dir,
-                "--workers", str(workers)]
-    if mode == "nodelay":    # same app + uvicorn supervisor, TCP_NODELAY on accepted sockets
-        return [PY, os.path.join(HERE, "mlflow_serve_nodelay.py"), "--host", "127.0.0.1", "--port", str(port),
-                "--backend-store-uri", backend_uri, "--artifacts-destination", art_dir,
-                "--workers", str(workers)]
-    if mode == "gunicorn":   # classic Flask app under gunicorn sync workers (no keep-alive)
-        return [PY, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-                "--backend-store-uri", backend_uri, "--artifacts-destination", art_dir,
-                "--workers", str(workers), "--gunicorn-opts", "--timeout 120"]
-    raise ValueError(mode)
-
-
-def start_server(mode, port, backend_uri, art_dir, log_path, workers=2, timeout=120):
-    """Start a server; return (Popen, seconds from spawn to first 200 on GET /health)."""
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true")
-    logf = open(log_path, "ab")
-    t0 = time.perf_counter()
-    p = subprocess.Popen(server_cmd(mode, port, backend_uri, art_dir, workers), stdout=logf,
-                         stderr=subprocess.STDOUT, env=env, cwd=os.path.dirname(log_path))
-    while time.perf_counter() - t0 < timeout:
-        if p.poll() is not None:
-            raise RuntimeError(f"server exited early rc={p.returncode}, see {log_path}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/health")
-            if c.getresponse().status == 200:
-                c.close()
-                return p, time.perf_counter() - t0
-        except OSError:
-            pass
-        time.sleep(0.05)
-    stop_server(p)
-    raise RuntimeError("server did not answer /health in time")
-
-
 def stop_server(p):
     """SIGTERM every process of the tree by PID (uvicorn supervisor stops its workers), then
     SIGKILL any survivor. `mlflow server` does not forward signals, so its child must be signalled."""
