@@ -160,8 +160,8 @@ async function search(): Promise<void> {
         ])).execute();
         await trx.insertInto('tags').values(ids.map((run_id) => ({ run_id, key: 'mlflow.user', value: 'bench' }))).execute();
         await trx.insertInto('latest_metrics').values(ids.flatMap((run_id) => [
-          { run_id, experiment_id: expId, key: 'auc', value: Math.random(), timestamp: 1, step: 10, is_nan: 0 },
-          { run_id, experiment_id: expId, key: 'loss', value: Math.random(), timestamp: 1, step: 10, is_nan: 0 },
+          { run_id, key: 'auc', value: Math.random(), timestamp: 1, step: 10, is_nan: 0 },
+          { run_id, key: 'loss', value: Math.random(), timestamp: 1, step: 10, is_nan: 0 },
         ])).execute();
       });
     }

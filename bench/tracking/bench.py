@@ -170,19 +170,6 @@ def raw_insert_ratio():
     return vals
 
 
-def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-
-
-def load_previous(results):
-    """Adds the last measured figures of backends this run did not measure, so RESULTS.md keeps them."""
-    for backend in ("sqlite", "postgres"):
-        for server in ("mlflow", "puente"):
-            path = os.path.join(RES, f"{backend}_{server}.json")
-            if (backend, server) not in results and os.path.exists(path):
-                results[(backend, server)] = json.load(open(path))
-
-
 def fmt(v, unit=""):
     if v is None:
         return "not measured"
@@ -193,16 +180,15 @@ def fmt(v, unit=""):
 
 def report(results, raw, a, command):
     lines = ["# Benchmark results", "",
+             f"Last run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
              f"{os.cpu_count()} cores, {platform.machine()}, Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}. "
-             "Clients, servers and databases share the machine. Each table comes from one run of the command under it.", "",
+             "Clients, servers and databases share the machine.", "",
+             "Command (from the project root):", "", "```", command, "```", "",
              "Peer: the MLflow tracking server (`mlflow server --workers 2`, MLflow 3.6 from source), measured in the same run "
              "with the same load scripts (`bench/tracking/*.py`). Ratios are Puente ÷ MLflow for rates, MLflow ÷ Puente for times.", ""]
-    for backend in ("sqlite", "postgres"):
+    for backend in a.backends.split():
         m, p = results.get((backend, "mlflow")), results.get((backend, "puente"))
-        if p is None:
-            continue
         lines += [f"## Tracking on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}", "",
-                  f"Measured {p.get('measured_at', '')} with (from the project root):", "", "```", p.get("command", command), "```", "",
                   "| measurement | MLflow | Puente | ratio | goal | met |", "|---|---|---|---|---|---|"]
 
         def row(name, mv, pv, goal, better="higher", threshold=None, unit=""):
@@ -220,7 +206,7 @@ def report(results, raw, a, command):
         row("same: request p50 ms", g(m, "ingest_median", "p50_ms"), g(p, "ingest_median", "p50_ms"), "", better="lower")
         row("run creation (runs/create + log-batch of 10 params, 10 metrics; 4 clients): runs/s",
             g(m, "populate", "runs_per_s"), g(p, "populate", "runs_per_s"), "≥ 10×", threshold=10)
-        row(f"search `metrics.auc > 0.8 and params.model = 'gbdt'` by `metrics.auc DESC`, 100 of {p['populate']['runs_created']:,} runs: p50 ms",
+        row(f"search `metrics.auc > 0.8 and params.model = 'gbdt'` by `metrics.auc DESC`, 100 of {a.runs:,} runs: p50 ms",
             g(m, "search_10k", "filter_order", "p50_ms"), g(p, "search_10k", "filter_order", "p50_ms"), "≥ 10× faster", better="lower", threshold=10)
         row("same: p99 ms", g(m, "search_10k", "filter_order", "p99_ms"), g(p, "search_10k", "filter_order", "p99_ms"), "", better="lower")
         row("search, order by `metrics.auc DESC` only: p50 ms", g(m, "search_10k", "order_only", "p50_ms"), g(p, "search_10k", "order_only", "p50_ms"), "", better="lower")
@@ -229,7 +215,7 @@ def report(results, raw, a, command):
         row("RSS after the ingestion load, MB", g(m, "rss_after_load_mb"), g(p, "rss_after_load_mb"), "Puente ≤ 300 MB", better="lower")
         big = g(p, "search_big", "filter_order", "p50_ms")
         if big is not None:
-            lines.append(f"| same search over {p['populate_big']['runs_created']:,} runs: p50 ms | — | {fmt(big)} | — | ≤ 50 ms | {'yes' if big <= 50 else 'no'} |")
+            lines.append(f"| same search over {a.big_runs:,} runs: p50 ms | — | {fmt(big)} | — | ≤ 50 ms | {'yes' if big <= 50 else 'no'} |")
         lines.append("")
     if raw:
         lines += ["## Ingestion against a raw SQLite insert", "",
@@ -275,15 +261,10 @@ def main():
         for server in servers:
             log(f"== {server} on {backend}")
             results[(backend, server)] = measure(server, backend, a, workdir)
-            results[(backend, server)].update(measured_at=now_utc(), command=command)
             tb.write_json(os.path.join(RES, f"{backend}_{server}.json"), results[(backend, server)])
     raw = None if a.skip_raw else raw_insert_ratio()
     if raw:
-        raw.update(measured_at=now_utc())
         tb.write_json(os.path.join(RES, "raw_insert.json"), raw)
-    elif os.path.exists(os.path.join(RES, "raw_insert.json")):
-        raw = json.load(open(os.path.join(RES, "raw_insert.json")))
-    load_previous(results)
     report(results, raw, a, command)
     shutil.rmtree(workdir, ignore_errors=True)
     log("wrote bench/RESULTS.md")

@@ -49,10 +49,7 @@ export interface MetricsTable {
   is_nan: number;
 }
 
-export interface LatestMetricsTable extends MetricsTable {
-  /** The run's experiment, copied so searches can use one index per experiment. */
-  experiment_id: number;
-}
+export interface LatestMetricsTable extends MetricsTable {}
 
 export interface DatasetsTable {
   dataset_id: string;

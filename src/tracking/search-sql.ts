@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type JoinBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { DbCapabilities } from '../db/index.js';
 import { InvalidParameterError } from '../errors/index.js';
 import type { FilterClause, OrderTerm } from '../search-filter/ast.js';
@@ -15,8 +15,6 @@ import type { FilterClause, OrderTerm } from '../search-filter/ast.js';
 type AnyQuery = SelectQueryBuilder<any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyEb = ExpressionBuilder<any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyJoin = JoinBuilder<any, any>;
 
 const RUN_STRING_ATTRIBUTES: Record<string, string> = {
   run_id: 'runs.run_id',
@@ -170,17 +168,14 @@ function reusableAlias(clauses: readonly FilterClause[], entity: OrderTerm['enti
 }
 
 /** Applies a run filter and ordering (with MLflow's tie-breaks) to a query over `runs`. */
-export function applyRunSearch<Q>(query: Q, experimentIds: readonly number[], clauses: readonly FilterClause[], order: readonly OrderTerm[], caps: DbCapabilities): Q {
+export function applyRunSearch<Q>(query: Q, clauses: readonly FilterClause[], order: readonly OrderTerm[], caps: DbCapabilities): Q {
   let q = query as unknown as AnyQuery;
-  // Metric joins name the experiments too, so the (experiment_id, key, value) index serves them.
-  const latestOf = (alias: string, key: string) => (j: AnyJoin) =>
-    j.onRef(`${alias}.run_id`, '=', 'runs.run_id').on(`${alias}.key`, '=', key).on(`${alias}.experiment_id`, 'in', [...experimentIds]);
   clauses.forEach((c, i) => {
     const alias = `f${i}`;
     switch (c.entity) {
       case 'metric':
         q = q
-          .innerJoin(`latest_metrics as ${alias}`, latestOf(alias, c.key))
+          .innerJoin(`latest_metrics as ${alias}`, (j) => j.onRef(`${alias}.run_id`, '=', 'runs.run_id').on(`${alias}.key`, '=', c.key))
           .where((eb) => compareMetric(eb, alias, c));
         break;
       case 'param':
@@ -230,7 +225,7 @@ export function applyRunSearch<Q>(query: Q, experimentIds: readonly number[], cl
           break;
         }
         const alias = `o${i}`;
-        q = q.leftJoin(`latest_metrics as ${alias}`, latestOf(alias, t.key));
+        q = q.leftJoin(`latest_metrics as ${alias}`, (j) => j.onRef(`${alias}.run_id`, '=', 'runs.run_id').on(`${alias}.key`, '=', t.key));
         // Values first, then NaN, then runs without the metric, whatever the direction.
         q = q
           .orderBy(sql`CASE WHEN ${sql.ref(`${alias}.run_id`)} IS NULL THEN 2 WHEN ${sql.ref(`${alias}.is_nan`)} = 1 THEN 1 ELSE 0 END`)

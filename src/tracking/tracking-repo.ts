@@ -309,18 +309,18 @@ export class TrackingRepo {
    */
   async logBatch(runId: string, batch: CheckedBatch): Promise<void> {
     await this.#k.transaction().execute(async (trx) => {
-      const run = await requireActiveRun(trx, runId);
+      await requireActiveRun(trx, runId);
       if (batch.params.length > 0) await insertParams(trx, runId, batch.params);
       if (batch.tags.length > 0) {
         await upsertTags(trx, runId, batch.tags);
         const name = batch.tags.find((t) => t.key === RUN_NAME_TAG);
         if (name) await trx.updateTable('runs').set({ run_name: name.value }).where('run_id', '=', runId).execute();
       }
-      if (batch.metrics.length > 0) await this.#insertMetrics(trx, runId, run.experiment_id, batch.metrics);
+      if (batch.metrics.length > 0) await this.#insertMetrics(trx, runId, batch.metrics);
     });
   }
 
-  async #insertMetrics(trx: Trx, runId: string, experimentId: number, points: readonly StoredPoint[]): Promise<void> {
+  async #insertMetrics(trx: Trx, runId: string, points: readonly StoredPoint[]): Promise<void> {
     const modelIds = new Set<string>();
     for (const p of points) if (p.model_id !== undefined) modelIds.add(p.model_id);
     if (modelIds.size > 0) await requireLoggedModels(trx, [...modelIds]);
@@ -349,7 +349,7 @@ export class TrackingRepo {
       if (cur === undefined || isLater(p, cur)) latest.set(p.key, p);
     }
     // Rows in key order, so concurrent batches on one run lock them in the same order (no deadlock).
-    const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => ({ run_id: runId, experiment_id: experimentId, key: p.key, value: p.value, timestamp: p.timestamp, step: p.step, is_nan: p.is_nan }));
+    const latestRows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => ({ run_id: runId, key: p.key, value: p.value, timestamp: p.timestamp, step: p.step, is_nan: p.is_nan }));
     for (let start = 0; start < latestRows.length; start += rowsPerChunk) {
       await trx
         .insertInto('latest_metrics')
@@ -520,7 +520,7 @@ export class TrackingRepo {
     if (experimentIds.length === 0) return [];
     let q = this.#k.selectFrom('runs').select('runs.run_id').where('runs.experiment_id', 'in', experimentIds);
     if (viewType !== 'ALL') q = q.where('runs.lifecycle_stage', '=', viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted');
-    q = applyRunSearch(q, experimentIds, clauses, order, this.#db.capabilities);
+    q = applyRunSearch(q, clauses, order, this.#db.capabilities);
     const rows = await q.offset(offset).limit(limit).execute();
     return rows.map((r) => r.run_id);
   }

@@ -66,7 +66,6 @@ export function initialMigration(dialect: DialectName): Migration {
       await db.schema
         .createTable('latest_metrics')
         .addColumn('run_id', 'varchar(32)', (c) => c.notNull().references('runs.run_id').onDelete('cascade'))
-        .addColumn('experiment_id', 'bigint', (c) => c.notNull())
         .addColumn('key', 'varchar(250)', (c) => c.notNull())
         .addColumn('value', 'double precision', (c) => c.notNull())
         .addColumn('timestamp', 'bigint', (c) => c.notNull())
@@ -74,8 +73,7 @@ export function initialMigration(dialect: DialectName): Migration {
         .addColumn('is_nan', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('latest_metrics_pk', ['run_id', 'key'])
         .execute();
-      // Searches filter one experiment's runs by a metric: the index starts with the experiment.
-      await db.schema.createIndex('latest_metrics_experiment_key_value').on('latest_metrics').columns(['experiment_id', 'key', 'value']).execute();
+      await db.schema.createIndex('latest_metrics_key_value').on('latest_metrics').columns(['key', 'value']).execute();
 
       await db.schema
         .createTable('datasets')
