@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationPr
 import type { DatabaseConfig } from '../config/index.js';
 import { capabilitiesFor, type DbCapabilities, type DialectName } from './capabilities.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { securityMigration } from './migrations/0002-security.js';
 import type { Database } from './schema.js';
 
 /** An open metadata store: the typed query builder plus what differs between engines. */
@@ -114,7 +115,7 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
 
 function wrap(kysely: Kysely<Database>, dialect: DialectName, schema?: string): PuenteDb {
   const provider: MigrationProvider = {
-    getMigrations: async () => ({ '0001-initial': initialMigration(dialect) }),
+    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect) }),
   };
   return {
     kysely,

@@ -159,6 +159,64 @@ export interface RegisteredModelAliasesTable {
   version: number;
 }
 
+export interface UsersTable {
+  user_id: Generated<number>;
+  username: string;
+  password_hash: string | null;
+  created_at: number;
+  disabled: number;
+}
+
+export interface ApiTokensTable {
+  token_id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  scope: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  rate_limit_per_minute: number | null;
+}
+
+export interface GrantsTable {
+  grant_id: Generated<number>;
+  user_id: number;
+  role: string;
+  resource_type: string;
+  resource_id: string;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  status: number;
+  source: string;
+  summary: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface ArtifactDataKeysTable {
+  object_key: string;
+  master_key_id: string;
+  wrapped_key: string;
+  created_at: number;
+}
+
 /** Every table Puente owns, for Kysely's typed query builder. */
 export interface Database {
   experiments: ExperimentsTable;
@@ -181,4 +239,10 @@ export interface Database {
   model_versions: ModelVersionsTable;
   model_version_tags: ModelVersionTagsTable;
   registered_model_aliases: RegisteredModelAliasesTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  grants: GrantsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  artifact_data_keys: ArtifactDataKeysTable;
 }
