@@ -5,3 +5,4 @@ export { S3ArtifactStore, type S3ArtifactStoreOptions } from './s3-artifact-stor
 export { createArtifactStore } from './create-artifact-store.js';
 export { normalizeArtifactPath, joinKeys } from './artifact-path.js';
 export { artifactKeyFromUri, guessContentType, PROXY_SCHEME } from './artifact-uri.js';
+export * from './encryption/index.js';
