@@ -5,6 +5,8 @@ import { createDb, type PuenteDb } from './db/index.js';
 import { createArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { TrackingService } from './tracking/index.js';
 import { RegistryService } from './registry/index.js';
+import { AuthService, type ResourceRef } from './auth/index.js';
+import { AuditService } from './audit/index.js';
 import { buildApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
 
@@ -12,12 +14,25 @@ import { PUENTE_VERSION } from './version.js';
  * Builds every service on an open store and artifact store. The one place that wires concrete
  * implementations together; tests call it with their own store.
  */
-export function composeServices(db: PuenteDb, artifacts: ArtifactStore): AppServices {
+export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options: ComposeOptions = {}): AppServices {
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
   const tracking = new TrackingService({ db, artifacts });
   const registry = new RegistryService({ db, tracking });
-  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry };
+  const resourceExists = async (ref: ResourceRef): Promise<boolean> => {
+    const found = ref.type === 'experiment' ? tracking.getExperiment(ref.id) : ref.type === 'registered_model' ? registry.getRegisteredModel(ref.id) : null;
+    // Datasets and deployments have no store yet: nothing of theirs can be granted.
+    return found === null ? false : found.then(() => true, () => false);
+  };
+  const auth = new AuthService({ db, resourceExists });
+  const audit = options.audit === false ? null : new AuditService({ db });
+  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit };
+}
+
+/** Choices of the composition root that tests and benchmarks vary. */
+export interface ComposeOptions {
+  /** Write the audit log (default true); off only to measure what it costs. */
+  readonly audit?: boolean;
 }
 
 /** A running server. */

@@ -6,6 +6,8 @@ export {
   NotFoundError,
   AlreadyExistsError,
   ConflictError,
+  UnauthenticatedError,
+  PermissionDeniedError,
   missingParameter,
   isPuenteError,
 } from './puente-error.js';

@@ -48,6 +48,20 @@ export class ConflictError extends PuenteError {
   }
 }
 
+/** No valid credentials came with the request. The message never says which part was wrong. */
+export class UnauthenticatedError extends PuenteError {
+  constructor(message = 'Authentication required: send an API token (Authorization: Bearer <token>) or a username and password (Basic).') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** The caller is known but lacks the role this request needs. */
+export class PermissionDeniedError extends PuenteError {
+  constructor(message: string) {
+    super('PERMISSION_DENIED', message);
+  }
+}
+
 /** "Missing value for required parameter" in MLflow's words, so clients see the familiar text. */
 export function missingParameter(field: string): InvalidParameterError {
   return new InvalidParameterError(`Missing value for required parameter '${field}'.`, field);

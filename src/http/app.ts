@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { AppServices } from './services.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
+import { installAccessControl } from './access/index.js';
 import { healthRoutes } from './routes/health.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
@@ -21,10 +22,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered on the app, in registration order. */
     readonly routeTable: readonly RouteEntry[];
-  }
-  interface FastifyContextConfig {
-    /** Reachable without credentials (health, metrics, docs). */
-    public?: boolean;
   }
 }
 
@@ -49,11 +46,30 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Policies are attached first, so the route table below sees them.
+  installAccessControl(app, {
+    auth: services.auth,
+    audit: services.audit,
+    lookup: {
+      experimentOfRun: (runId) => services.tracking.experimentOfRun(runId),
+      experimentOfLoggedModel: (modelId) => services.tracking.experimentOfLoggedModel(modelId),
+      experimentIdByName: (name) => services.tracking.getExperimentByName(name).then((e) => e.experiment_id, () => null),
+    },
+    snapshot: async (kind, id) => {
+      if (kind === 'experiment') {
+        const e = await services.tracking.getExperiment(id);
+        return { name: e.name, lifecycle_stage: e.lifecycle_stage };
+      }
+      const m = await services.registry.getRegisteredModel(id);
+      return { name: m.name, description: m.description, aliases: m.aliases };
+    },
+  });
+
   // Every route, as registered; the route-table and fuzz tests walk it.
   const routeTable: RouteEntry[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routeTable.push({ method, url: route.url, public: route.config?.public === true });
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, public: route.config?.policy?.kind === 'public' });
     }
   });
   app.decorate('routeTable', routeTable);

@@ -3,6 +3,8 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import type { PuenteDb } from '../db/index.js';
 import type { TrackingService } from '../tracking/index.js';
 import type { RegistryService } from '../registry/index.js';
+import type { AuthService } from '../auth/index.js';
+import type { AuditService } from '../audit/index.js';
 
 /** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
 export interface AppServices {
@@ -12,4 +14,7 @@ export interface AppServices {
   readonly tracking: TrackingService;
   readonly registry: RegistryService;
   readonly metricsRegistry: Registry;
+  readonly auth: AuthService;
+  /** null when the audit log is turned off. */
+  readonly audit: AuditService | null;
 }

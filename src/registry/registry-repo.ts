@@ -133,9 +133,10 @@ export class RegistryRepo {
       ));
   }
 
-  async searchModels(clauses: FilterClause[], order: OrderTerm[], offset: number, limit: number): Promise<string[]> {
+  async searchModels(clauses: FilterClause[], order: OrderTerm[], offset: number, limit: number, onlyNames: readonly string[] | null = null): Promise<string[]> {
     const caps = this.#db.capabilities;
     let q = this.#k.selectFrom('registered_models as rm').select('rm.name');
+    if (onlyNames !== null) q = q.where('rm.name', 'in', onlyNames);
     for (const c of clauses) q = q.where((eb) => registryClause(eb, c, caps, MODEL_COLUMNS, 'registered_model_tags'));
     for (const o of order) q = q.orderBy(MODEL_COLUMNS[o.key] as 'rm.name', o.ascending ? 'asc' : 'desc');
     q = q.orderBy('rm.name', 'asc');
@@ -287,9 +288,12 @@ export class RegistryRepo {
     });
   }
 
-  async searchVersions(clauses: FilterClause[], order: OrderTerm[], offset: number, limit: number, db: Db = this.#k): Promise<{ name: string; version: number }[]> {
+  async searchVersions(
+    clauses: FilterClause[], order: OrderTerm[], offset: number, limit: number, db: Db = this.#k, onlyNames: readonly string[] | null = null,
+  ): Promise<{ name: string; version: number }[]> {
     const caps = this.#db.capabilities;
     let q = db.selectFrom('model_versions as mv').select(['mv.name', 'mv.version']);
+    if (onlyNames !== null) q = q.where('mv.name', 'in', onlyNames);
     for (const c of clauses) q = q.where((eb) => registryClause(eb, c, caps, VERSION_COLUMNS, 'model_version_tags'));
     for (const o of order) q = q.orderBy(VERSION_COLUMNS[o.key] as 'mv.name', o.ascending ? 'asc' : 'desc');
     q = q.orderBy('mv.name', 'asc').orderBy('mv.version', 'desc');

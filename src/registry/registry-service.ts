@@ -109,12 +109,13 @@ export class RegistryService {
     await this.#repo.deleteModel(name);
   }
 
-  async searchRegisteredModels(input: SearchInput = {}): Promise<Page<RegisteredModel>> {
+  /** `visibleNames`: only these models may appear (the caller's grants); null: all. */
+  async searchRegisteredModels(input: SearchInput = {}, visibleNames: readonly string[] | null = null): Promise<Page<RegisteredModel>> {
     const clauses = parseFilter(input.filter, REGISTERED_MODEL_SEARCH);
     const order = parseOrderBy(input.order_by, REGISTERED_MODEL_SEARCH);
     const limit = checkMaxResults(input.max_results, 100, 1000);
     const offset = decodePageToken(input.page_token);
-    const names = await this.#repo.searchModels(clauses, order, offset, limit + 1);
+    const names = visibleNames?.length === 0 ? [] : await this.#repo.searchModels(clauses, order, offset, limit + 1, visibleNames);
     const items = await this.#repo.loadModels(names.slice(0, limit));
     return names.length > limit ? { items, next_page_token: encodePageToken(offset + limit) } : { items };
   }
@@ -215,12 +216,13 @@ export class RegistryService {
     return (await this.getModelVersion(name, version)).storage_location;
   }
 
-  async searchModelVersions(input: SearchInput = {}): Promise<Page<ModelVersion>> {
+  /** `visibleNames`: only versions of these models may appear (the caller's grants); null: all. */
+  async searchModelVersions(input: SearchInput = {}, visibleNames: readonly string[] | null = null): Promise<Page<ModelVersion>> {
     const clauses = parseFilter(input.filter, MODEL_VERSION_SEARCH);
     const order = parseOrderBy(input.order_by, MODEL_VERSION_SEARCH);
     const limit = checkMaxResults(input.max_results, 10_000, 200_000);
     const offset = decodePageToken(input.page_token);
-    const keys = await this.#repo.searchVersions(clauses, order, offset, limit + 1);
+    const keys = visibleNames?.length === 0 ? [] : await this.#repo.searchVersions(clauses, order, offset, limit + 1, undefined, visibleNames);
     const items = await this.#repo.loadVersions(keys.slice(0, limit));
     return keys.length > limit ? { items, next_page_token: encodePageToken(offset + limit) } : { items };
   }

@@ -197,8 +197,11 @@ export class TrackingRepo {
   }
 
   /** One page of experiments (`limit` rows from `offset`). */
-  async searchExperiments(clauses: readonly FilterClause[], order: readonly OrderTerm[], viewType: ViewType, offset: number, limit: number): Promise<Experiment[]> {
+  async searchExperiments(
+    clauses: readonly FilterClause[], order: readonly OrderTerm[], viewType: ViewType, offset: number, limit: number, onlyIds: readonly number[] | null = null,
+  ): Promise<Experiment[]> {
     let q = this.#k.selectFrom('experiments').selectAll('experiments');
+    if (onlyIds !== null) q = q.where('experiments.experiment_id', 'in', onlyIds);
     if (viewType !== 'ALL') q = q.where('experiments.lifecycle_stage', '=', viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted');
     q = applyExperimentSearch(q, clauses, order, this.#db.capabilities);
     const rows = await q.offset(offset).limit(limit).execute();

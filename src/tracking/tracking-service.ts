@@ -117,13 +117,15 @@ export class TrackingService {
   }
 
   /** Experiments matching a filter, one page at a time. */
-  async searchExperiments(input: SearchExperimentsInput = {}): Promise<Page<Experiment>> {
+  /** `visibleIds`: only these experiments may appear (the caller's grants); null: all. */
+  async searchExperiments(input: SearchExperimentsInput = {}, visibleIds: readonly string[] | null = null): Promise<Page<Experiment>> {
     const limit = checkMaxResults(input.max_results, LIMITS.searchMaxResults, 1000);
     const viewType = checkViewType(input.view_type, 'view_type');
     const clauses = parseFilter(searchText(input.filter, 'filter'), EXPERIMENT_SEARCH);
     const order = parseOrderBy(orderTexts(input.order_by), EXPERIMENT_SEARCH);
     const offset = decodePageToken(input.page_token);
-    const rows = await this.#repo.searchExperiments(clauses, order, viewType, offset, limit + 1);
+    const visible = visibleIds === null ? null : visibleIds.map(parseExperimentId).filter((n): n is number => n !== undefined);
+    const rows = visible?.length === 0 ? [] : await this.#repo.searchExperiments(clauses, order, viewType, offset, limit + 1, visible);
     return page(rows, limit, offset);
   }
 
@@ -224,6 +226,18 @@ export class TrackingService {
       inputs: { dataset_inputs: [], model_inputs: [] },
       outputs: { model_outputs: [] },
     };
+  }
+
+  /** The experiment a run belongs to, or null when there is no such run (used to authorize requests). */
+  async experimentOfRun(runId: string): Promise<string | null> {
+    const state = await this.#repo.findRunState(runId);
+    return state ? String(state.experiment_id) : null;
+  }
+
+  /** The experiment a logged model belongs to, or null when there is no such model. */
+  async experimentOfLoggedModel(modelId: string): Promise<string | null> {
+    const [model] = await this.#models.load([modelId]);
+    return model ? model.info.experiment_id : null;
   }
 
   /** A whole run: info, latest metrics, params, tags, inputs, outputs. NotFoundError when missing. */

@@ -66,6 +66,7 @@ export function securityMigration(dialect: DialectName): Migration {
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('hash', 'char(64)', (c) => c.notNull())
         .execute();
+      await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }).execute();
 
       // Envelope encryption: one data key per artifact object, wrapped by the master key.
       await db.schema

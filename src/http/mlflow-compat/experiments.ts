@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppServices } from '../services.js';
 import type { Experiment, SearchExperimentsInput, Tag, ViewType } from '../../tracking/index.js';
 import {
@@ -12,6 +12,7 @@ import {
   requireJsonContentType,
   requireString,
 } from './wire.js';
+import { visibleExperiments } from '../access/index.js';
 
 /** An experiment as MLflow's JSON has it. */
 export function toWireExperiment(e: Experiment): Record<string, unknown> {
@@ -61,15 +62,15 @@ export const experimentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     return { experiment_id: exp.experiment_id };
   });
 
-  const search = async (input: SearchExperimentsInput) => {
-    const page = await tracking.searchExperiments(input);
+  const search = async (request: FastifyRequest, input: SearchExperimentsInput) => {
+    const page = await tracking.searchExperiments(input, visibleExperiments(request));
     return {
       experiments: page.items.map(toWireExperiment),
       ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}),
     };
   };
-  app.post('/experiments/search', async (request) => search(searchInput(bodyObject(request.body), false)));
-  app.get('/experiments/search', async (request) => search(searchInput((request.query ?? {}) as Record<string, unknown>, true)));
+  app.post('/experiments/search', async (request) => search(request, searchInput(bodyObject(request.body), false)));
+  app.get('/experiments/search', async (request) => search(request, searchInput((request.query ?? {}) as Record<string, unknown>, true)));
 
   app.post('/experiments/update', async (request) => {
     const body = bodyObject(request.body);

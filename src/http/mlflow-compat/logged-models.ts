@@ -16,6 +16,7 @@ import {
   requireString,
   toWireDouble,
 } from './wire.js';
+import { readableExperimentIds } from '../access/index.js';
 
 const ARTIFACT_SCHEME = 'mlflow-artifacts:/';
 const LIST_PAGE = 1000;
@@ -50,7 +51,7 @@ export const loggedModelsRoutes: FastifyPluginAsync<{ services: AppServices }> =
   app.post('/logged-models/search', async (request) => {
     const body = bodyObject(request.body);
     const page = await tracking.searchLoggedModels({
-      experiment_ids: listField(body.experiment_ids, 'experiment_ids').map((e) => String(e)),
+      experiment_ids: readableExperimentIds(request, listField(body.experiment_ids, 'experiment_ids').map((e) => String(e))),
       filter: optionalString(body.filter, 'filter'),
       datasets: listField<{ dataset_name: string; dataset_digest?: string }>(body.datasets, 'datasets'),
       max_results: parseOptionalInt(body.max_results, 'max_results'),

@@ -13,6 +13,7 @@ import {
   requireJsonContentType,
   requireString,
 } from './wire.js';
+import { visibleModels } from '../access/index.js';
 
 /**
  * A model version as MLflow's JSON has it: version as a string, empty lists and unset fields
@@ -113,7 +114,7 @@ export const registryRoutes: FastifyPluginAsync<{ services: AppServices }> = asy
       order_by: queryList((request.query as Record<string, unknown>)?.order_by),
       max_results: parseOptionalInt(queryValue(request.query, 'max_results'), 'max_results'),
       page_token: queryValue(request.query, 'page_token'),
-    });
+    }, visibleModels(request));
     return {
       registered_models: page.items.map(toWireRegisteredModel),
       ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}),
@@ -205,7 +206,7 @@ export const registryRoutes: FastifyPluginAsync<{ services: AppServices }> = asy
       order_by: queryList((request.query as Record<string, unknown>)?.order_by),
       max_results: parseOptionalInt(queryValue(request.query, 'max_results'), 'max_results'),
       page_token: queryValue(request.query, 'page_token'),
-    });
+    }, visibleModels(request));
     return {
       model_versions: page.items.map((v) => toWireModelVersion(v, false)),
       ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}),

@@ -13,6 +13,7 @@ import {
   requireString,
   toWireDouble,
 } from './wire.js';
+import { readableExperimentIds } from '../access/index.js';
 
 const MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 const TAG_VALUE_LIMIT = 8000;
@@ -200,7 +201,7 @@ export const runsRoutes: FastifyPluginAsync<{ services: AppServices }> = async (
   app.post('/runs/search', async (request) => {
     const body = bodyObject(request.body);
     const page = await tracking.searchRuns({
-      experiment_ids: listField(body.experiment_ids, 'experiment_ids').map((e) => String(e)),
+      experiment_ids: readableExperimentIds(request, listField(body.experiment_ids, 'experiment_ids').map((e) => String(e))),
       filter: optionalString(body.filter, 'filter'),
       run_view_type: optionalString(body.run_view_type, 'run_view_type') as ViewType | undefined,
       max_results: parseOptionalInt(body.max_results, 'max_results'),

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AppServices } from '../services.js';
 import type { ViewType } from '../../tracking/index.js';
 import { ERROR_RESPONSES, TagSchema } from './schemas.js';
+import { visibleExperiments } from '../access/index.js';
 
 /*
  * Native experiments API (/api/v1/experiments). JSON shapes are the tracking domain types;
@@ -85,7 +86,7 @@ export const experimentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     },
     async (request) => {
       const q = request.query;
-      const page = await tracking.searchExperiments({ ...q, view_type: q.view_type as ViewType | undefined });
+      const page = await tracking.searchExperiments({ ...q, view_type: q.view_type as ViewType | undefined }, visibleExperiments(request));
       return { experiments: page.items, ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}) };
     },
   );

@@ -4,6 +4,7 @@ import { experimentsRoutes } from './experiments.js';
 import { runsRoutes } from './runs.js';
 import { modelsRoutes } from './models.js';
 import { artifactsRoutes } from './artifacts.js';
+import { authRoutes } from './auth.js';
 
 /** The native API, mounted at /api/v1: one encapsulated plugin per module. */
 export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
@@ -11,4 +12,5 @@ export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   await app.register(runsRoutes, { services });
   await app.register(modelsRoutes, { services });
   await app.register(artifactsRoutes, { services });
+  await app.register(authRoutes, { services });
 };

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppServices } from '../services.js';
 import { ERROR_RESPONSES, TagSchema } from './schemas.js';
+import { visibleModels } from '../access/index.js';
 
 /*
  * Native model registry API (/api/v1/models). Versions are integers here; a version reference
@@ -117,7 +118,7 @@ export const modelsRoutes: FastifyPluginAsync<{ services: AppServices }> = async
       },
     },
     async (request) => {
-      const page = await registry.searchRegisteredModels({ ...request.query, order_by: orderList(request.query.order_by) });
+      const page = await registry.searchRegisteredModels({ ...request.query, order_by: orderList(request.query.order_by) }, visibleModels(request));
       return { models: page.items, ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}) };
     },
   );

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AppServices } from '../services.js';
 import type { Metric, Run, RunStatus, ViewType } from '../../tracking/index.js';
 import { ERROR_RESPONSES, TagSchema } from './schemas.js';
+import { readableExperimentIds } from '../access/index.js';
 
 /*
  * Native runs API (/api/v1/runs). JSON shapes are the tracking domain types. JSON has no
@@ -146,7 +147,7 @@ export const runsRoutes: FastifyPluginAsync<{ services: AppServices }> = async (
     },
     async (request) => {
       const b = request.body;
-      const page = await tracking.searchRuns({ ...b, run_view_type: b.run_view_type as ViewType | undefined });
+      const page = await tracking.searchRuns({ ...b, experiment_ids: readableExperimentIds(request, b.experiment_ids), run_view_type: b.run_view_type as ViewType | undefined });
       return { runs: page.items.map(wireRun), ...(page.next_page_token ? { next_page_token: page.next_page_token } : {}) };
     },
   );

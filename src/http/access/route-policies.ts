@@ -1,0 +1,186 @@
+import type { Role } from '../../auth/index.js';
+import {
+  artifactPath, experimentByName, experimentField, grantTarget, loggedModelField, modelField, runField, runList,
+  type AccessPolicy, type ResourceResolver, type RolePolicy,
+} from './policy.js';
+
+/**
+ * The one list of routes reachable without credentials. Anything not here needs a token or a
+ * password once the server has users.
+ */
+export const PUBLIC_ROUTES: readonly string[] = [
+  'GET /health', 'GET /health/live', 'GET /health/ready', 'GET /version', 'GET /metrics',
+  'GET /openapi.json', 'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*',
+  'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
+  // Creates the first admin; refused as soon as any user exists.
+  'POST /api/v1/admin/bootstrap',
+];
+
+const role = (needed: Role) => (resource?: ResourceResolver, extra: Partial<RolePolicy> = {}): AccessPolicy =>
+  ({ kind: 'role', role: needed, resource, ...extra });
+const viewer = role('viewer');
+const editor = role('editor');
+const deployer = role('deployer');
+const admin = role('admin');
+const search: AccessPolicy = { kind: 'role', role: 'viewer', search: true };
+const authenticated: AccessPolicy = { kind: 'authenticated' };
+
+const exp = experimentField('experiment_id');
+const run = runField('run_id', 'run_uuid');
+const loggedModel = loggedModelField('model_id');
+const model = modelField('name');
+const expSnap = { snapshot: 'experiment' } as const;
+const modelSnap = { snapshot: 'registered_model' } as const;
+
+/**
+ * MLflow's REST API, as served under /api/2.0/mlflow and /ajax-api/2.0/mlflow. Deleting needs
+ * admin on the resource (MLflow's MANAGE); moving production aliases and stages needs deployer.
+ */
+const MLFLOW: Record<string, AccessPolicy> = {
+  'GET /experiments/get-by-name': viewer(experimentByName()),
+  'GET /experiments/get': viewer(exp),
+  'POST /experiments/create': editor(undefined, { creates: 'experiment' }),
+  'POST /experiments/search': search,
+  'GET /experiments/search': search,
+  'POST /experiments/update': editor(exp, expSnap),
+  'POST /experiments/delete': admin(exp, expSnap),
+  'POST /experiments/restore': admin(exp, expSnap),
+  'POST /experiments/set-experiment-tag': editor(exp),
+  'POST /experiments/delete-experiment-tag': editor(exp),
+  'POST /runs/create': editor(exp),
+  'GET /runs/get': viewer(run),
+  'POST /runs/update': editor(run),
+  'POST /runs/delete': admin(run),
+  'POST /runs/restore': admin(run),
+  'POST /runs/log-metric': editor(run),
+  'POST /runs/log-parameter': editor(run),
+  'POST /runs/set-tag': editor(run),
+  'POST /runs/delete-tag': editor(run),
+  'POST /runs/log-batch': editor(run),
+  'POST /runs/log-inputs': editor(run),
+  'POST /runs/outputs': editor(run),
+  'POST /runs/log-model': editor(run),
+  'POST /runs/search': search,
+  'GET /metrics/get-history': viewer(run),
+  'GET /metrics/get-history-bulk-interval': viewer(runList('run_ids')),
+  'POST /logged-models': editor(exp),
+  'POST /logged-models/search': search,
+  'GET /logged-models/:model_id': viewer(loggedModel),
+  'PATCH /logged-models/:model_id': editor(loggedModel),
+  'DELETE /logged-models/:model_id': admin(loggedModel),
+  'PATCH /logged-models/:model_id/tags': editor(loggedModel),
+  'DELETE /logged-models/:model_id/tags/:tag_key': editor(loggedModel),
+  'POST /logged-models/:model_id/params': editor(loggedModel),
+  'GET /logged-models/:model_id/artifacts/directories': viewer(loggedModel),
+  'POST /registered-models/create': editor(undefined, { creates: 'registered_model' }),
+  'GET /registered-models/get': viewer(model),
+  'POST /registered-models/rename': admin(model, { ...modelSnap, renames: 'new_name' }),
+  'PATCH /registered-models/update': editor(model, modelSnap),
+  'DELETE /registered-models/delete': admin(model, { ...modelSnap, deletes: true }),
+  'GET /registered-models/search': search,
+  'POST /registered-models/get-latest-versions': viewer(model),
+  'GET /registered-models/get-latest-versions': viewer(model),
+  'POST /registered-models/set-tag': editor(model),
+  'DELETE /registered-models/delete-tag': editor(model),
+  'POST /registered-models/alias': deployer(model, modelSnap),
+  'DELETE /registered-models/alias': deployer(model, modelSnap),
+  'GET /registered-models/alias': viewer(model),
+  'POST /model-versions/create': editor(model),
+  'GET /model-versions/get': viewer(model),
+  'PATCH /model-versions/update': editor(model),
+  'POST /model-versions/transition-stage': deployer(model, modelSnap),
+  'DELETE /model-versions/delete': admin(model, modelSnap),
+  'GET /model-versions/search': search,
+  'GET /model-versions/get-download-uri': viewer(model),
+  'POST /model-versions/set-tag': editor(model),
+  'DELETE /model-versions/delete-tag': editor(model),
+  'GET /artifacts/list': viewer(run),
+};
+
+const NATIVE: Record<string, AccessPolicy> = {
+  'POST /experiments': editor(undefined, { creates: 'experiment' }),
+  'GET /experiments': search,
+  'GET /experiments/by-name/:name': viewer(experimentByName('name')),
+  'GET /experiments/:experiment_id': viewer(exp),
+  'PATCH /experiments/:experiment_id': editor(exp, expSnap),
+  'DELETE /experiments/:experiment_id': admin(exp, expSnap),
+  'POST /experiments/:experiment_id/restore': admin(exp, expSnap),
+  'PUT /experiments/:experiment_id/tags/:key': editor(exp),
+  'DELETE /experiments/:experiment_id/tags/:key': editor(exp),
+  'POST /runs': editor(exp),
+  'POST /runs/search': search,
+  'GET /runs/:run_id': viewer(run),
+  'PATCH /runs/:run_id': editor(run),
+  'DELETE /runs/:run_id': admin(run),
+  'POST /runs/:run_id/restore': admin(run),
+  'POST /runs/:run_id/log-batch': editor(run),
+  'GET /runs/:run_id/metrics/:key/history': viewer(run),
+  'POST /runs/:run_id/inputs': editor(run),
+  'PUT /runs/:run_id/tags/:key': editor(run),
+  'DELETE /runs/:run_id/tags/:key': editor(run),
+  'PUT /runs/:run_id/params/:key': editor(run),
+  'GET /runs/:run_id/artifacts': viewer(run),
+  'PUT /runs/:run_id/artifacts/*': editor(run),
+  'GET /runs/:run_id/artifacts/*': viewer(run),
+  'DELETE /runs/:run_id/artifacts/*': editor(run),
+  'POST /models': editor(undefined, { creates: 'registered_model' }),
+  'GET /models': search,
+  'GET /models/:name': viewer(model),
+  'PATCH /models/:name': admin(model, { ...modelSnap, renames: 'new_name' }),
+  'DELETE /models/:name': admin(model, { ...modelSnap, deletes: true }),
+  'PUT /models/:name/tags/:key': editor(model),
+  'DELETE /models/:name/tags/:key': editor(model),
+  'POST /models/:name/versions': editor(model),
+  'GET /models/:name/versions': viewer(model),
+  'GET /models/:name/versions/:version': viewer(model),
+  'PATCH /models/:name/versions/:version': editor(model),
+  'DELETE /models/:name/versions/:version': admin(model, modelSnap),
+  'PUT /models/:name/versions/:version/tags/:key': editor(model),
+  'DELETE /models/:name/versions/:version/tags/:key': editor(model),
+  'POST /models/:name/versions/:version/stage': deployer(model, modelSnap),
+  'GET /models/:name/versions/:version/lineage': viewer(model),
+  'GET /models/:name/aliases/:alias': viewer(model),
+  'PUT /models/:name/aliases/:alias': deployer(model, modelSnap),
+  'DELETE /models/:name/aliases/:alias': deployer(model, modelSnap),
+  // Identity and administration.
+  'GET /auth/whoami': authenticated,
+  'POST /users': admin(),
+  'GET /users': admin(),
+  'GET /users/:username': admin(),
+  'PATCH /users/:username': admin(),
+  'DELETE /users/:username': admin(),
+  'POST /tokens': authenticated,
+  'GET /tokens': authenticated,
+  'DELETE /tokens/:token_id': authenticated,
+  'POST /grants': admin(grantTarget()),
+  'GET /grants': admin(grantTarget()),
+  'DELETE /grants/:grant_id': authenticated,
+  'GET /audit': admin(),
+  'GET /audit/verify': admin(),
+};
+
+const ARTIFACT_PROXY: Record<string, AccessPolicy> = {
+  'PUT /artifacts/*': editor(artifactPath()),
+  'GET /artifacts/*': viewer(artifactPath()),
+  'GET /artifacts': viewer(artifactPath()),
+  'DELETE /artifacts/*': editor(artifactPath()),
+  'POST /mpu/create/*': editor(artifactPath()),
+  'POST /mpu/complete/*': editor(artifactPath()),
+  'POST /mpu/abort/*': editor(artifactPath()),
+};
+
+const PREFIXED: [prefix: string, table: Record<string, AccessPolicy>][] = [
+  ['/api/2.0/mlflow-artifacts', ARTIFACT_PROXY],
+  ['/api/2.0/mlflow', MLFLOW],
+  ['/ajax-api/2.0/mlflow', MLFLOW],
+  ['/api/v1', NATIVE],
+];
+
+/** The policy of a route, or undefined when it has none (which the access hooks treat as a denial). */
+export function policyFor(method: string, url: string): AccessPolicy | undefined {
+  if (PUBLIC_ROUTES.includes(`${method} ${url}`)) return { kind: 'public' };
+  for (const [prefix, table] of PREFIXED) {
+    if (url.startsWith(`${prefix}/`)) return table[`${method} ${url.slice(prefix.length)}`];
+  }
+  return undefined;
+}
