@@ -123,7 +123,8 @@ export class AuthService {
     }
     // Failures are cached too, briefly, so a client retrying a bad password does not cost an argon2 run each time.
     if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(cacheKey, { principal, until: now + (principal ? this.#cacheMs : 1_000) });
+    const until = principal ? Math.min(now + this.#cacheMs, principal.expiresAt ?? Infinity) : now + 1_000;
+    this.#cache.set(cacheKey, { principal, until });
     return principal;
   }
 
@@ -133,7 +134,7 @@ export class AuthService {
     const user = await this.#repo.findUser(username);
     const ok = await verifyPassword(user?.password_hash ?? null, password);
     if (!ok || !user || user.disabled) return null;
-    return this.#principalOf(user.user_id, user.username, null, 'all', null);
+    return this.#principalOf(user.user_id, user.username, null, 'all', null, null);
   }
 
   async #fromToken(secret: string, expectedUser: string | null): Promise<Principal | null> {
@@ -142,10 +143,12 @@ export class AuthService {
     if (!row || row.revoked_at !== null || row.disabled || (row.expires_at !== null && row.expires_at <= now)) return null;
     if (expectedUser !== null && expectedUser !== row.username) return null;
     if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) await this.#repo.touchToken(row.token_id, now);
-    return this.#principalOf(row.user_id, row.username, row.token_id, row.scope as TokenScope, row.rate_limit_per_minute);
+    return this.#principalOf(row.user_id, row.username, row.token_id, row.scope as TokenScope, row.rate_limit_per_minute, row.expires_at);
   }
 
-  async #principalOf(userId: number, username: string, tokenId: number | null, scope: TokenScope, rateLimit: number | null): Promise<Principal> {
+  async #principalOf(
+    userId: number, username: string, tokenId: number | null, scope: TokenScope, rateLimit: number | null, expiresAt: number | null,
+  ): Promise<Principal> {
     let globalRole: Role | null = null;
     const grants = new Map<string, Role>();
     for (const g of await this.#repo.grantsOfUser(userId)) {
@@ -153,7 +156,7 @@ export class AuthService {
       if (g.resource_type === 'global') globalRole = strongerRole(globalRole, role);
       else grants.set(grantKey(g.resource_type as ResourceType, g.resource_id), role);
     }
-    return Object.freeze({ username, userId, tokenId, scope, globalRole, grants, rateLimitPerMinute: rateLimit });
+    return Object.freeze({ username, userId, tokenId, scope, globalRole, grants, rateLimitPerMinute: rateLimit, expiresAt });
   }
 
   #changed(): void {

@@ -13,6 +13,8 @@ export interface Principal {
   readonly grants: ReadonlyMap<string, Role>;
   /** Requests per minute this token may make; null: the server default. */
   readonly rateLimitPerMinute: number | null;
+  /** When the token used expires; null: never or no token. */
+  readonly expiresAt: number | null;
 }
 
 /** The caller of a server that has no users yet and listens on loopback only: allowed everything. */
@@ -24,6 +26,7 @@ export const OPEN_PRINCIPAL: Principal = Object.freeze({
   globalRole: 'admin',
   grants: new Map(),
   rateLimitPerMinute: null,
+  expiresAt: null,
 });
 
 export function grantKey(type: ResourceType, id: string): string {

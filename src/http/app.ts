@@ -65,6 +65,9 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     },
   });
 
+  // Audit records still queued are written before the store closes.
+  app.addHook('onClose', async () => services.audit?.flush());
+
   // Every route, as registered; the route-table and fuzz tests walk it.
   const routeTable: RouteEntry[] = [];
   app.addHook('onRoute', (route) => {

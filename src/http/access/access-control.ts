@@ -28,7 +28,7 @@ export interface AccessControlOptions {
 }
 
 const ANONYMOUS: Principal = Object.freeze({
-  username: 'anonymous', userId: null, tokenId: null, scope: 'all', globalRole: null, grants: new Map(), rateLimitPerMinute: null,
+  username: 'anonymous', userId: null, tokenId: null, scope: 'all', globalRole: null, grants: new Map(), rateLimitPerMinute: null, expiresAt: null,
 });
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Request and response fields whose values never reach the audit log. */
@@ -38,7 +38,7 @@ const SECRET_KEYS = /^(password|token|secret|authorization|api_key|master_key)$/
  * Authentication, authorization and auditing for every route, from the one policy table:
  * - onRoute: attaches each route's policy (none → the route answers 500, never runs unchecked);
  * - onRequest: resolves credentials into a Principal (401 when they are missing or wrong);
- * - preHandler: checks the role the policy asks for on the resources it names (403);
+ * - preValidation: checks the role the policy asks for on the resources it names (403);
  * - onSend: keeps grants in step with created, renamed and deleted resources;
  * - onResponse: appends one audit record per mutating request.
  */
@@ -89,7 +89,8 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
     request.principal = principal;
   }
 
-  app.addHook('preHandler', async (request) => {
+  // Before validation, so a caller without the role learns nothing about what a valid request looks like.
+  app.addHook('preValidation', async (request) => {
     const policy = request.routeOptions.config.policy;
     if (policy?.kind !== 'role') return;
     const principal = request.principal;
