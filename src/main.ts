@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadConfig, redact, type PuenteConfig } from './config/index.js';
+import { loadConfig, redact, isLoopbackHost, type PuenteConfig } from './config/index.js';
 import { createDb, type PuenteDb } from './db/index.js';
-import { createArtifactStore, type ArtifactStore } from './artifacts/index.js';
+import { createArtifactStore, EncryptedArtifactStore, parseMasterKey, type ArtifactStore } from './artifacts/index.js';
+import { PuenteError } from './errors/index.js';
 import { TrackingService } from './tracking/index.js';
 import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
@@ -56,26 +58,51 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
     await db.close();
     throw err;
   }
-  const artifacts = createArtifactStore(config.artifacts);
-  const services = composeServices(db, artifacts);
-  const app = await buildApp(services, {
-    bodyLimitBytes: config.bodyLimitBytes,
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-  });
-  await app.listen({ host: config.host, port: config.port });
+  let app: FastifyInstance;
+  let artifacts: ArtifactStore;
+  try {
+    artifacts = openArtifactStore(config, db);
+    const services = composeServices(db, artifacts, { audit: config.auditLog });
+    if (!isLoopbackHost(config.host) && !(await services.auth.enforced())) {
+      throw new PuenteError(
+        'PERMISSION_DENIED',
+        `Refusing to listen on ${config.host} without authentication: this server has no users yet. Create the first admin with ` +
+          '`puente admin bootstrap --store` (same PUENTE_DATABASE_URL or --data-dir as the server), or listen on 127.0.0.1.',
+      );
+    }
+    app = await buildApp(services, {
+      bodyLimitBytes: config.bodyLimitBytes,
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+      https: config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined,
+      corsOrigins: config.corsOrigins,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const store = config.database.kind === 'sqlite' ? `sqlite ${config.database.path}` : `postgres ${redact(config.database.url)}`;
-  app.log.info(`Puente ${PUENTE_VERSION} on http://${host}:${port} (store: ${store}; artifacts: ${artifacts.description})`);
+  const scheme = config.tls ? 'https' : 'http';
+  app.log.info(`Puente ${PUENTE_VERSION} on ${scheme}://${host}:${port} (store: ${store}; artifacts: ${artifacts.description})`);
   return {
     app,
-    url: `http://${host}:${port}`,
+    url: `${scheme}://${host}:${port}`,
     async close() {
       await app.close();
       await db.close();
     },
   };
+}
+
+/** The artifact store configuration names, encrypting when a master key is configured. */
+export function openArtifactStore(config: PuenteConfig, db: PuenteDb): ArtifactStore {
+  const plain = createArtifactStore(config.artifacts);
+  if (config.masterKey === null) return plain;
+  return new EncryptedArtifactStore({ inner: plain, db, masterKey: parseMasterKey(config.masterKey.text, config.masterKey.source) });
 }
 
 export { loadConfig };

@@ -5,6 +5,9 @@ import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
+import { registerAdminCommands } from './commands/admin.js';
+import { registerAccessCommands } from './commands/access.js';
+import { registerAuditCommands } from './commands/audit.js';
 
 /** Builds the `puente` command with every sub-command registered. */
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerModelsCommands(program);
   registerArtifactsCommands(program);
+  registerAdminCommands(program);
+  registerAccessCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -12,6 +12,8 @@ import type {
   Tag,
 } from '../tracking/index.js';
 import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/index.js';
+import type { ApiToken, Grant, User } from '../auth/index.js';
+import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
 import { Transport, type ClientOptions } from './transport.js';
 
 /** One entry of an artifact listing; `path` is relative to the run's artifact root. */
@@ -178,6 +180,40 @@ export class PuenteClient {
       const root = await this.#artifactRoot(runId);
       return this.transport.raw('GET', `${this.baseUrl}${PROXY}/${encPath(`${root}/${path.replace(/^\/+/, '')}`)}`);
     },
+  };
+
+  /** Identity: who the caller is, the first admin, users, tokens and grants. */
+  readonly auth = {
+    whoami: () => this.transport.json<{ username: string; global_role: string | null; scope: string; auth_enforced: boolean; grants: { resource: string; role: string }[] }>('GET', '/api/v1/auth/whoami'),
+    /** Creates the first admin of a server without users; the answer holds its token, shown once. */
+    bootstrap: (input: { username?: string; password?: string } = {}) =>
+      this.transport.json<{ username: string; token: string; token_info: ApiToken }>('POST', '/api/v1/admin/bootstrap', { body: input }),
+    users: {
+      create: (input: { username: string; password?: string; role?: string }) => this.transport.json<User>('POST', '/api/v1/users', { body: input }),
+      list: async () => (await this.transport.json<{ users: User[] }>('GET', '/api/v1/users')).users,
+      update: (username: string, changes: { password?: string | null; disabled?: boolean }) =>
+        this.transport.json<User>('PATCH', `/api/v1/users/${enc(username)}`, { body: changes }),
+      delete: (username: string) => this.transport.json<void>('DELETE', `/api/v1/users/${enc(username)}`),
+    },
+    tokens: {
+      /** A new token (for yourself, or as an admin for `username`); the secret is in `token`, shown once. */
+      create: (input: { name?: string; username?: string; scope?: string; expires_in_days?: number; rate_limit_per_minute?: number }) =>
+        this.transport.json<{ token: string; token_info: ApiToken }>('POST', '/api/v1/tokens', { body: input }),
+      list: async (query: { username?: string; all?: boolean } = {}) => (await this.transport.json<{ tokens: ApiToken[] }>('GET', '/api/v1/tokens', { query })).tokens,
+      revoke: (tokenId: number) => this.transport.json<ApiToken>('DELETE', `/api/v1/tokens/${tokenId}`),
+    },
+    grants: {
+      add: (input: { username: string; role: string; resource_type?: string; resource_id?: string }) => this.transport.json<Grant>('POST', '/api/v1/grants', { body: input }),
+      list: async (query: { username?: string; resource_type?: string; resource_id?: string } = {}) =>
+        (await this.transport.json<{ grants: Grant[] }>('GET', '/api/v1/grants', { query })).grants,
+      revoke: (grantId: number) => this.transport.json<void>('DELETE', `/api/v1/grants/${grantId}`),
+    },
+  };
+
+  /** The audit log (admins). */
+  readonly audit = {
+    list: async (query: AuditQuery = {}) => (await this.transport.json<{ records: AuditRecord[] }>('GET', '/api/v1/audit', { query: { ...query } })).records,
+    verify: () => this.transport.json<VerifyResult>('GET', '/api/v1/audit/verify'),
   };
 
   async #artifactRoot(runId: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { PuenteError } from '../errors/index.js';
 
@@ -28,6 +29,21 @@ export interface PuenteConfig {
   /** Largest JSON request body accepted, in bytes (artifact uploads are streamed, not limited by this). */
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Write the hash-chained audit log (PUENTE_AUDIT, default on). */
+  readonly auditLog: boolean;
+  /**
+   * Master key text for artifact encryption at rest (PUENTE_MASTER_KEY, or the contents of
+   * PUENTE_MASTER_KEY_FILE), and where it came from; null: artifacts are stored as given.
+   */
+  readonly masterKey: { readonly text: string; readonly source: string } | null;
+  /** Certificate and key files (PEM) to serve HTTPS; null: plain HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  /** Browser origins allowed to call the API (PUENTE_CORS_ORIGINS); empty: CORS off. */
+  readonly corsOrigins: readonly string[];
+  /** Requests per minute per token (or per address when anonymous); null: unlimited unless a token sets its own. */
+  readonly rateLimitPerMinute: number | null;
+  /** Hosts webhooks may be sent to (PUENTE_WEBHOOK_ALLOWED_HOSTS); empty: none. */
+  readonly webhookAllowedHosts: readonly string[];
 }
 
 /** Settings given on the command line; they win over the environment. */
@@ -67,6 +83,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     artifacts: Object.freeze(parseArtifacts(env, dataDir)),
     bodyLimitBytes: parseBodyLimit(env.PUENTE_BODY_LIMIT_MB),
     logLevel: parseLogLevel(env.PUENTE_LOG_LEVEL),
+    auditLog: parseSwitch(env.PUENTE_AUDIT, 'PUENTE_AUDIT', true),
+    masterKey: parseMasterKeySource(env),
+    tls: parseTls(env),
+    corsOrigins: Object.freeze(parseList(env.PUENTE_CORS_ORIGINS).map(checkOrigin)),
+    rateLimitPerMinute: parsePositiveInt(env.PUENTE_RATE_LIMIT_PER_MINUTE, 'PUENTE_RATE_LIMIT_PER_MINUTE'),
+    webhookAllowedHosts: Object.freeze(parseList(env.PUENTE_WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase())),
   });
 }
 
@@ -146,6 +168,62 @@ function parseLogLevel(raw: string | undefined): PuenteConfig['logLevel'] {
     throw new ConfigError('PUENTE_LOG_LEVEL', `"${raw}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return raw as PuenteConfig['logLevel'];
+}
+
+function parseSwitch(raw: string | undefined, setting: string, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new ConfigError(setting, `"${raw}" must be on or off`);
+}
+
+function parseList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parsePositiveInt(raw: string | undefined, setting: string): number | null {
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(setting, `"${raw}" is not a positive whole number`);
+  return n;
+}
+
+function checkOrigin(origin: string): string {
+  if (origin === '*') throw new ConfigError('PUENTE_CORS_ORIGINS', 'a wildcard would let any web page use a signed-in browser; list the origins');
+  try {
+    const url = new URL(origin);
+    if (url.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
+    return url.origin;
+  } catch {
+    throw new ConfigError('PUENTE_CORS_ORIGINS', `"${origin}" is not an origin like https://app.example.com`);
+  }
+}
+
+function parseMasterKeySource(env: NodeJS.ProcessEnv): PuenteConfig['masterKey'] {
+  const inline = env.PUENTE_MASTER_KEY;
+  const file = env.PUENTE_MASTER_KEY_FILE;
+  if (inline && file) throw new ConfigError('PUENTE_MASTER_KEY', 'set either PUENTE_MASTER_KEY or PUENTE_MASTER_KEY_FILE, not both');
+  if (inline) return { text: inline, source: 'PUENTE_MASTER_KEY' };
+  if (!file) return null;
+  try {
+    return { text: readFileSync(file, 'utf8'), source: `PUENTE_MASTER_KEY_FILE (${file})` };
+  } catch (err) {
+    throw new ConfigError('PUENTE_MASTER_KEY_FILE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function parseTls(env: NodeJS.ProcessEnv): PuenteConfig['tls'] {
+  const cert = env.PUENTE_TLS_CERT;
+  const key = env.PUENTE_TLS_KEY;
+  if (!cert && !key) return null;
+  if (!cert || !key) throw new ConfigError(cert ? 'PUENTE_TLS_KEY' : 'PUENTE_TLS_CERT', 'HTTPS needs both PUENTE_TLS_CERT and PUENTE_TLS_KEY (PEM files)');
+  return { certFile: resolve(cert), keyFile: resolve(key) };
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** Hides the password of a connection URL before it reaches a message or a log. */

@@ -3,6 +3,7 @@ export {
   loadConfig,
   redact,
   ConfigError,
+  isLoopbackHost,
   type PuenteConfig,
   type DatabaseConfig,
   type ArtifactsConfig,

@@ -6,6 +6,7 @@ import type { AppServices } from './services.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { installAccessControl } from './access/index.js';
+import { installCors, installHsts, installRateLimit } from './hardening.js';
 import { healthRoutes } from './routes/health.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
@@ -29,8 +30,20 @@ declare module 'fastify' {
 export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** pino options, or false for no request logging (tests). */
-  readonly logger: boolean | { level: string };
+  readonly logger: boolean | { level: string; stream?: { write(line: string): void } };
+  /** PEM certificate and key: serve HTTPS (and send HSTS). */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Browser origins allowed to call the API; none: CORS off. */
+  readonly corsOrigins?: readonly string[];
+  /** Default requests per minute per token; null or absent: only tokens with their own limit are limited. */
+  readonly rateLimitPerMinute?: number | null;
 }
+
+/** Credentials never reach the log, whatever a log line includes. */
+const LOG_REDACT = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.password', '*.token', 'password', 'token'],
+  censor: '[redacted]',
+};
 
 /**
  * Builds the Fastify application with every route, without listening. Tests call `inject()` on
@@ -38,7 +51,8 @@ export interface AppOptions {
  */
 export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger,
+    logger: options.logger === false || options.logger === true ? options.logger : { ...options.logger, redact: LOG_REDACT },
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     bodyLimit: options.bodyLimitBytes,
     // Request lines would dominate the log under ingestion load; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -46,6 +60,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // CORS preflights carry no credentials: answered before access control runs.
+  installCors(app, options.corsOrigins ?? []);
   // Policies are attached first, so the route table below sees them.
   installAccessControl(app, {
     auth: services.auth,
@@ -79,6 +95,8 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
 
   installErrorHandler(app);
   installRequestMetrics(app, services.metricsRegistry);
+  if (options.https) installHsts(app);
+  await installRateLimit(app, options.rateLimitPerMinute ?? null);
 
   await app.register(swagger, {
     openapi: {
