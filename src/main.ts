@@ -63,13 +63,7 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
   try {
     artifacts = openArtifactStore(config, db);
     const services = composeServices(db, artifacts, { audit: config.auditLog });
-    if (!isLoopbackHost(config.host) && !(await services.auth.enforced())) {
-      throw new PuenteError(
-        'PERMISSION_DENIED',
-        `Refusing to listen on ${config.host} without authentication: this server has no users yet. Create the first admin with ` +
-          '`puente admin bootstrap --store` (same PUENTE_DATABASE_URL or --data-dir as the server), or listen on 127.0.0.1.',
-      );
-    }
+    await assertSafeToListen(config.host, services.auth);
     app = await buildApp(services, {
       bodyLimitBytes: config.bodyLimitBytes,
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -96,6 +90,19 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
       await db.close();
     },
   };
+}
+
+/**
+ * A server reachable from other machines must not run open: bound beyond loopback, it needs at
+ * least one user (and so credentials on every non-public route).
+ */
+export async function assertSafeToListen(host: string, auth: AuthService): Promise<void> {
+  if (isLoopbackHost(host) || (await auth.enforced())) return;
+  throw new PuenteError(
+    'PERMISSION_DENIED',
+    `Refusing to listen on ${host} without authentication: this server has no users yet. Create the first admin with ` +
+      '`puente admin bootstrap --store` (same PUENTE_DATABASE_URL or --data-dir as the server), or listen on 127.0.0.1.',
+  );
 }
 
 /** The artifact store configuration names, encrypting when a master key is configured. */
