@@ -4,7 +4,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, InvalidParameterError } from '../errors/index.js';
+import { ConflictError, NotFoundError, InvalidParameterError } from '../errors/index.js';
 import type { ArtifactEntry, ArtifactStore } from './artifact-store.js';
 
 /** Artifacts as files below one root directory; every resolved path is checked to stay inside it. */
@@ -29,7 +29,9 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async put(key: string, body: Buffer | Readable): Promise<{ size: number }> {
     const target = this.#resolve(key);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true }).catch((err) => {
+      throw pathClash(key, err);
+    });
     // Write beside the target and rename, so readers never see a half-written file.
     const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
     try {
@@ -38,7 +40,7 @@ export class LocalArtifactStore implements ArtifactStore {
       await rename(temp, target);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
-      throw err;
+      throw pathClash(key, err);
     }
     return { size: (await stat(target)).size };
   }
@@ -79,4 +81,13 @@ export class LocalArtifactStore implements ArtifactStore {
     await writeFile(probe, 'ok');
     await unlink(probe);
   }
+}
+
+/** A file where a directory must go, or the reverse, is the caller's mistake (409), not a server failure. */
+function pathClash(key: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
+    return new ConflictError(`Artifact path '${key}' clashes with an existing file or directory of that name.`);
+  }
+  return err;
 }

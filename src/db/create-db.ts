@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type MigrationProvider } from 'kysely';
 import type { DatabaseConfig } from '../config/index.js';
 import { capabilitiesFor, type DbCapabilities, type DialectName } from './capabilities.js';
 import { initialMigration } from './migrations/0001-initial.js';
@@ -25,6 +25,8 @@ export interface CreateDbOptions {
   /** PostgreSQL schema to work in (created if missing), so test suites can be isolated. */
   readonly pgSchema?: string;
   readonly pgPoolSize?: number;
+  /** Sees every statement with its bound parameters (tests check that values never reach the SQL text). */
+  readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 const INT8_OID = 20;
@@ -38,11 +40,18 @@ const NUMERIC_OID = 1700;
  * await db.migrate();
  */
 export async function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Promise<PuenteDb> {
-  if (config.kind === 'sqlite') return openSqlite(config.path);
+  if (config.kind === 'sqlite') return openSqlite(config.path, options);
   return openPostgres(config.url, options);
 }
 
-function openSqlite(path: string): PuenteDb {
+/** Kysely's log hook, when a caller wants to see statements. */
+function queryLog(options: CreateDbOptions): KyselyConfig['log'] {
+  const onQuery = options.onQuery;
+  if (!onQuery) return undefined;
+  return (event) => onQuery(event.query.sql, event.query.parameters);
+}
+
+function openSqlite(path: string, options: CreateDbOptions): PuenteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
@@ -51,7 +60,7 @@ function openSqlite(path: string): PuenteDb {
   sqlite.pragma('synchronous = NORMAL');
   // LIKE must be case-sensitive, as in PostgreSQL and MLflow's search grammar.
   sqlite.pragma('case_sensitive_like = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(options) });
   return wrap(kysely, 'sqlite');
 }
 
@@ -109,7 +118,7 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
         oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) });
   return wrap(kysely, 'postgres', schema);
 }
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACT_BACKENDS, DIALECTS, makeTestApp } from '../helpers/test-app.js';
 import { formatMismatch, loadRecording, replayRecording, type Exchange } from './replay-recording.js';
+import { makeSecuredApp } from '../security/secured-app.js';
 
 /*
  * MLflow client conformance: conversations between the unmodified MLflow 3.6 Python client and a
@@ -109,5 +110,29 @@ describe(`${DIALECTS[0].name} + s3 artifacts: the MLflow client's conversations,
   const s3 = ARTIFACT_BACKENDS.find((b) => b.name === 's3')!;
   for (const name of ['tracking', 'registry', 'pyfunc']) {
     it(name, () => replayOn(name, DIALECTS[0], s3));
+  }
+});
+
+// With authentication on: the same conversations pass with a token (as MLFLOW_TRACKING_TOKEN sends
+// it) or a username and password (MLFLOW_TRACKING_USERNAME/PASSWORD), and every call fails with 401 without.
+describe(`${DIALECTS[0].name} + auth: the MLflow client's conversations, replayed with and without credentials`, () => {
+  for (const name of ['tracking', 'registry', 'pyfunc']) {
+    it(`${name} with a bearer token, with Basic credentials, and without any`, async () => {
+      const exchanges = loadRecording(`${RECORDINGS_DIR}${name}.jsonl`);
+      for (const scheme of ['bearer', 'basic'] as const) {
+        const t = await makeSecuredApp(DIALECTS[0]);
+        try {
+          await t.user('mlflow-user', 'editor');
+          const authorization =
+            scheme === 'bearer' ? `Bearer ${t.adminToken}` : `Basic ${Buffer.from('mlflow-user:mlflow-user-password').toString('base64')}`;
+          const result = await replayRecording(t.app, exchanges, { authorization });
+          expect(result.mismatches.map(formatMismatch)).toEqual([]);
+          const without = await replayRecording(t.app, exchanges.slice(0, 10));
+          expect(without.answers.map((a) => a.status)).toEqual(Array(Math.min(10, exchanges.length)).fill(401));
+        } finally {
+          await t.close();
+        }
+      }
+    });
   }
 });

@@ -383,7 +383,11 @@ export interface ReplayResult {
 }
 
 /** Sends every recorded request to `app` in order and compares each answer with the recorded one. */
-export async function replayRecording(app: FastifyInstance, exchanges: readonly Exchange[]): Promise<ReplayResult> {
+export async function replayRecording(
+  app: FastifyInstance,
+  exchanges: readonly Exchange[],
+  options: { readonly authorization?: string } = {},
+): Promise<ReplayResult> {
   const ids = new Correspondence();
   const mismatches: Mismatch[] = [];
   const answers: ReplayResult['answers'] = [];
@@ -394,6 +398,7 @@ export async function replayRecording(app: FastifyInstance, exchanges: readonly 
     const url = rewriteUrl(request, ids);
     const headers: Record<string, string> = {};
     if (request.content_type) headers['content-type'] = request.content_type;
+    if (options.authorization) headers.authorization = options.authorization;
     let payload: string | Buffer | undefined;
     if (request.json !== undefined) payload = JSON.stringify(rewriteJson(request.json, ids));
     else if (request.body) payload = uploadBytes(request.body);

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createDb, type PuenteDb } from '../../src/db/index.js';
+import { createDb, type CreateDbOptions, type PuenteDb } from '../../src/db/index.js';
 import { LocalArtifactStore, S3ArtifactStore, type ArtifactStore } from '../../src/artifacts/index.js';
 
 /** A metadata store to run a suite against; every call to `open` gives a fresh, migrated, empty store. */
 export interface DialectUnderTest {
   readonly name: 'sqlite' | 'postgres';
-  open(): Promise<{ db: PuenteDb; cleanup(): Promise<void> }>;
+  open(options?: Pick<CreateDbOptions, 'onQuery'>): Promise<{ db: PuenteDb; cleanup(): Promise<void> }>;
 }
 
 const pgUrl = process.env.PUENTE_TEST_DATABASE_URL;
@@ -17,9 +17,9 @@ const pgUrl = process.env.PUENTE_TEST_DATABASE_URL;
 export const DIALECTS: DialectUnderTest[] = [
   {
     name: 'sqlite',
-    async open() {
+    async open(options = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'puente-db-'));
-      const db = await createDb({ kind: 'sqlite', path: join(dir, 'puente.db') });
+      const db = await createDb({ kind: 'sqlite', path: join(dir, 'puente.db') }, options);
       await db.migrate();
       return {
         db,
@@ -34,9 +34,9 @@ export const DIALECTS: DialectUnderTest[] = [
     ? [
         {
           name: 'postgres' as const,
-          async open() {
+          async open(options: Pick<CreateDbOptions, 'onQuery'> = {}) {
             const schema = `t_${randomBytes(6).toString('hex')}`;
-            const db = await createDb({ kind: 'postgres', url: pgUrl }, { pgSchema: schema, pgPoolSize: 4 });
+            const db = await createDb({ kind: 'postgres', url: pgUrl }, { ...options, pgSchema: schema, pgPoolSize: 4 });
             await db.migrate();
             return {
               db,

@@ -43,7 +43,7 @@ describe.each(DIALECTS)('route access ($name)', (dialect) => {
       resource_type: 'experiment', resource_id: ids.expA, username: 'viewer-user', role: 'viewer', metric_key: 'm',
     };
     if (method === 'GET' || method === 'DELETE') {
-      const query = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])).toString();
+      const query = new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, Array.isArray(v) ? v[0]! : v])).toString();
       return { url: `${path}?${query}`, ...(method === 'DELETE' ? { body: fields } : {}) };
     }
     return { url: path, body: fields };

@@ -21,7 +21,7 @@ export async function makeSecuredApp(dialect: DialectUnderTest): Promise<Secured
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
-    let json: unknown;
+    let json: any;
     try {
       json = res.json();
     } catch {

@@ -138,7 +138,7 @@ describe('encryption at rest through the server', () => {
     url = `${server.url}${path}`;
     const wrong = await fetch(url);
     expect(wrong.status).toBe(500);
-    const body = await wrong.json();
+    const body = (await wrong.json()) as { error_code: string; message: string };
     expect(body.error_code).toBe('ENCRYPTION_KEY_MISMATCH');
     expect(body.message).toContain('rotate-key');
     await server.close();
