@@ -12,13 +12,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
 import { createDb } from '../src/db/index.js';
 import { LocalArtifactStore } from '../src/artifacts/index.js';
 import { composeServices } from '../src/main.js';
 import { buildApp } from '../src/http/index.js';
+import { runLoad } from './lib/http-load.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -27,33 +27,6 @@ const SEARCH_RUNS = Number(args.get('runs') ?? 100_000);
 const CLIENTS = 4;
 const PER_REQUEST = 1000;
 
-const CLIENT_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { url, bodies, clients } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-const target = new URL(url);
-function send(body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error('status ' + res.statusCode))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-(async () => {
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < bodies.length) await send(bodies[next++]);
-  }));
-  parentPort.postMessage(Number(process.hrtime.bigint() - start) / 1e9);
-  agent.destroy();
-})().catch((e) => { parentPort.postMessage('error: ' + e.message); });
-`;
 
 async function ingestion(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'puente-bench-'));
@@ -78,14 +51,7 @@ async function ingestion(): Promise<void> {
       }));
       bodies.push(JSON.stringify({ run_id: runId, metrics }));
     }
-    const seconds = await new Promise<number>((resolve, reject) => {
-      const worker = new Worker(CLIENT_CODE, {
-        eval: true,
-        workerData: { url: `http://127.0.0.1:${address.port}/api/2.0/mlflow/runs/log-batch`, bodies, clients: CLIENTS },
-      });
-      worker.once('message', (m) => (typeof m === 'number' ? resolve(m) : reject(new Error(String(m)))));
-      worker.once('error', reject);
-    });
+    const seconds = await runLoad({ url: `http://127.0.0.1:${address.port}/api/2.0/mlflow/runs/log-batch`, bodies, clients: CLIENTS });
     const points = requests * PER_REQUEST;
     const stored = await db.kysely.selectFrom('metrics').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     await app.close();

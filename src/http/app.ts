@@ -26,6 +26,24 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Remembers found answers of a lookup whose answer never changes (a run's experiment), so
+ * authorizing a request on a run costs no query after the first; bounded, oldest dropped first.
+ */
+function cachedLookup(lookup: (id: string) => Promise<string | null>, size = 50_000): (id: string) => Promise<string | null> {
+  const cache = new Map<string, string>();
+  return async (id) => {
+    const hit = cache.get(id);
+    if (hit !== undefined) return hit;
+    const found = await lookup(id);
+    if (found !== null) {
+      if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      cache.set(id, found);
+    }
+    return found;
+  };
+}
+
 /** Options of the HTTP application (not of the listening socket). */
 export interface AppOptions {
   readonly bodyLimitBytes: number;
@@ -67,8 +85,9 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
     auth: services.auth,
     audit: services.audit,
     lookup: {
-      experimentOfRun: (runId) => services.tracking.experimentOfRun(runId),
-      experimentOfLoggedModel: (modelId) => services.tracking.experimentOfLoggedModel(modelId),
+      experimentOfRun: cachedLookup((runId) => services.tracking.experimentOfRun(runId)),
+      // Logged models, like runs, never move between experiments.
+      experimentOfLoggedModel: cachedLookup((modelId) => services.tracking.experimentOfLoggedModel(modelId)),
       experimentIdByName: (name) => services.tracking.getExperimentByName(name).then((e) => e.experiment_id, () => null),
     },
     snapshot: async (kind, id) => {
