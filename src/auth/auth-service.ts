@@ -91,6 +91,21 @@ export class AuthService {
     return this.#usersExist;
   }
 
+  /** True when users are known to exist, without asking the store (the per-request fast path). */
+  get knownEnforced(): boolean {
+    return this.#usersExist;
+  }
+
+  /**
+   * The identity cached for these credentials: a Principal, null for credentials recently
+   * refused, or undefined when the store must be asked (`authenticate`).
+   */
+  cachedPrincipal(authorization: string | undefined): Principal | null | undefined {
+    if (!authorization) return null;
+    const cached = this.#cache.get(cacheKeyOf(authorization));
+    return cached && cached.until > this.#now() ? cached.principal : undefined;
+  }
+
   /** The open-mode caller, for servers that have no users yet. */
   get openPrincipal(): Principal {
     return OPEN_PRINCIPAL;
@@ -108,7 +123,7 @@ export class AuthService {
     const scheme = authorization.slice(0, space).toLowerCase();
     const value = authorization.slice(space + 1).trim();
     if (space < 0 || value === '') return null;
-    const cacheKey = createHash('sha256').update(authorization).digest('hex');
+    const cacheKey = cacheKeyOf(authorization);
     const cached = this.#cache.get(cacheKey);
     const now = this.#now();
     if (cached && cached.until > now) return cached.principal;
@@ -345,6 +360,11 @@ export class AuthService {
   requireAdmin(principal: Principal): void {
     if (!roleAtLeast(principal.globalRole, 'admin')) throw new PermissionDeniedError(`User '${principal.username}' is not an admin.`);
   }
+}
+
+/** Credentials are cached under their hash, so the cache holds no secret. */
+function cacheKeyOf(authorization: string): string {
+  return createHash('sha256').update(authorization).digest('base64');
 }
 
 function checkUsername(value: unknown): string {

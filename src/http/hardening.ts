@@ -46,7 +46,7 @@ export async function installRateLimit(app: FastifyInstance, defaultPerMinute: n
       if (p?.userId != null) return `user:${p.userId}`;
       return `ip:${request.ip}`;
     },
-    allowList: (request) => request.routeOptions.config.policy?.kind === 'public',
+    allowList: (request) => request.accessPolicy?.kind === 'public',
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error_code: 'REQUEST_LIMIT_EXCEEDED',

@@ -15,6 +15,8 @@ declare module 'fastify' {
     principal: Principal;
     /** The resources the request was authorized on (null: none named). */
     accessResources: ResourceRef[] | null;
+    /** The route's policy, read once per request (Fastify builds routeOptions anew on each read). */
+    accessPolicy: AccessPolicy | undefined;
   }
 }
 
@@ -46,6 +48,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
   const { auth, audit, lookup } = options;
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('accessResources', null);
+  app.decorateRequest('accessPolicy', undefined);
 
   app.addHook('onRoute', (route) => {
     const method = [route.method].flat()[0]!;
@@ -53,31 +56,54 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
     if (policy) route.config = { ...(route.config ?? {}), policy } as typeof route.config;
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style with a synchronous fast path: a cached identity costs no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = identify(request, reply);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (pending === undefined) done();
+    else pending.then(() => done(), (err: Error) => done(err));
+  });
+
+  /** Sets request.principal; returns a promise only when the store must be read. */
+  function identify(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     const policy = request.routeOptions.config.policy;
-    if (request.routeOptions.url === undefined) {
+    request.accessPolicy = policy;
+    if (request.is404) {
       // No route matched: the not-found handler answers, but only callers with credentials learn which paths exist.
       request.principal = ANONYMOUS;
-      if (await auth.enforced()) await authenticate(request, reply);
-      return;
+      return auth.enforced().then((on) => (on ? authenticate(request, reply, policy) : undefined));
     }
     if (policy === undefined) throw new PuenteError('INTERNAL_ERROR', `No access policy is declared for ${request.method} ${request.routeOptions.url}.`);
     if (policy.kind === 'public') {
       request.principal = ANONYMOUS;
-      return;
+      return undefined;
     }
-    if (!(await auth.enforced())) {
+    if (auth.knownEnforced) {
+      const cached = auth.cachedPrincipal(request.headers.authorization);
+      if (cached !== undefined) {
+        accept(request, reply, policy, cached);
+        return undefined;
+      }
+      return authenticate(request, reply, policy);
+    }
+    return auth.enforced().then((on) => {
+      if (on) return authenticate(request, reply, policy);
       request.principal = auth.openPrincipal;
-      return;
-    }
-    await authenticate(request, reply);
-    if (request.principal.scope === 'inference' && !(policy.kind === 'role' && policy.inference === true)) {
-      throw new PermissionDeniedError('This token may only call inference endpoints; use a token with scope "all" for this request.');
-    }
-  });
+      return undefined;
+    });
+  }
 
-  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const principal = await auth.authenticate(request.headers.authorization);
+  async function authenticate(request: FastifyRequest, reply: FastifyReply, policy: AccessPolicy | undefined): Promise<void> {
+    accept(request, reply, policy, await auth.authenticate(request.headers.authorization));
+  }
+
+  /** Takes a resolved identity, or answers 401 (no identity) or 403 (a token scoped to inference elsewhere). */
+  function accept(request: FastifyRequest, reply: FastifyReply, policy: AccessPolicy | undefined, principal: Principal | null): void {
     if (principal === null) {
       reply.header('www-authenticate', 'Bearer realm="puente", Basic realm="puente"');
       throw new UnauthenticatedError(
@@ -87,11 +113,14 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
       );
     }
     request.principal = principal;
+    if (principal.scope === 'inference' && policy !== undefined && !(policy.kind === 'role' && policy.inference === true)) {
+      throw new PermissionDeniedError('This token may only call inference endpoints; use a token with scope "all" for this request.');
+    }
   }
 
   // Before validation, so a caller without the role learns nothing about what a valid request looks like.
   app.addHook('preValidation', async (request) => {
-    const policy = request.routeOptions.config.policy;
+    const policy = request.accessPolicy;
     if (policy?.kind !== 'role') return;
     const principal = request.principal;
     const refs = policy.resource ? await policy.resource(request, lookup) : null;
@@ -114,8 +143,8 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const policy = request.routeOptions.config.policy;
-    if (policy?.kind !== 'role' || reply.statusCode >= 300) return payload;
+    const policy = request.accessPolicy;
+    if (policy?.kind !== 'role' || reply.statusCode >= 300 || READ_METHODS.has(request.method)) return payload;
     if (policy.creates) {
       const id = policy.creates === 'experiment' ? responseField(payload, 'experiment_id') : requestBodyField(request, 'name');
       if (id !== undefined) await auth.grantCreator(request.principal, { type: policy.creates, id });
@@ -132,8 +161,8 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
 
   if (audit) {
     app.addHook('onResponse', async (request, reply) => {
-      if (READ_METHODS.has(request.method) || reply.statusCode === 401 || reply.statusCode === 404 && request.routeOptions.url === undefined) return;
-      const policy = request.routeOptions.config.policy;
+      if (READ_METHODS.has(request.method) || reply.statusCode === 401 || request.is404) return;
+      const policy = request.accessPolicy;
       if (policy?.kind === 'role' && policy.role === 'viewer') return; // searches sent as POST
       const audited = request as AuditedRequest;
       const ref = request.accessResources?.[0];
