@@ -9,6 +9,7 @@ import { TrackingService } from './tracking/index.js';
 import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
+import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { buildApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
 
@@ -28,13 +29,16 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   };
   const auth = new AuthService({ db, resourceExists });
   const audit = options.audit === false ? null : new AuditService({ db });
-  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit };
+  const webhooks = new WebhookSender({ policy: new WebhookTargetPolicy(options.webhookAllowedHosts ?? []) });
+  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks };
 }
 
 /** Choices of the composition root that tests and benchmarks vary. */
 export interface ComposeOptions {
   /** Write the audit log (default true); off only to measure what it costs. */
   readonly audit?: boolean;
+  /** Hosts webhooks may reach (PUENTE_WEBHOOK_ALLOWED_HOSTS). */
+  readonly webhookAllowedHosts?: readonly string[];
 }
 
 /** A running server. */
@@ -62,7 +66,7 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
   let artifacts: ArtifactStore;
   try {
     artifacts = openArtifactStore(config, db);
-    const services = composeServices(db, artifacts, { audit: config.auditLog });
+    const services = composeServices(db, artifacts, { audit: config.auditLog, webhookAllowedHosts: config.webhookAllowedHosts });
     await assertSafeToListen(config.host, services.auth);
     app = await buildApp(services, {
       bodyLimitBytes: config.bodyLimitBytes,

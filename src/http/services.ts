@@ -5,6 +5,7 @@ import type { TrackingService } from '../tracking/index.js';
 import type { RegistryService } from '../registry/index.js';
 import type { AuthService } from '../auth/index.js';
 import type { AuditService } from '../audit/index.js';
+import type { WebhookSender } from '../webhooks/index.js';
 
 /** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
 export interface AppServices {
@@ -17,4 +18,6 @@ export interface AppServices {
   readonly auth: AuthService;
   /** null when the audit log is turned off. */
   readonly audit: AuditService | null;
+  /** Outgoing webhooks, limited to the configured hosts (alerts and pipelines send through it). */
+  readonly webhooks: WebhookSender;
 }

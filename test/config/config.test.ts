@@ -36,9 +36,35 @@ describe('loadConfig', () => {
     [{ PUENTE_ARTIFACTS: 'ftp://x' }, 'PUENTE_ARTIFACTS'],
     [{ PUENTE_LOG_LEVEL: 'loud' }, 'PUENTE_LOG_LEVEL'],
     [{ PUENTE_BODY_LIMIT_MB: '-1' }, 'PUENTE_BODY_LIMIT_MB'],
+    [{ PUENTE_AUDIT: 'maybe' }, 'PUENTE_AUDIT'],
+    [{ PUENTE_TLS_CERT: '/x/cert.pem' }, 'PUENTE_TLS_KEY'],
+    [{ PUENTE_CORS_ORIGINS: '*' }, 'PUENTE_CORS_ORIGINS'],
+    [{ PUENTE_CORS_ORIGINS: 'https://ok.example, not-an-origin' }, 'PUENTE_CORS_ORIGINS'],
+    [{ PUENTE_RATE_LIMIT_PER_MINUTE: '0' }, 'PUENTE_RATE_LIMIT_PER_MINUTE'],
+    [{ PUENTE_MASTER_KEY: 'k', PUENTE_MASTER_KEY_FILE: '/k' }, 'PUENTE_MASTER_KEY'],
+    [{ PUENTE_MASTER_KEY_FILE: '/nonexistent/master.key' }, 'PUENTE_MASTER_KEY_FILE'],
   ])('refuses %o naming the setting', (env, setting) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(setting);
+  });
+
+  it('reads the security settings', () => {
+    const c = loadConfig({
+      PUENTE_AUDIT: 'off',
+      PUENTE_CORS_ORIGINS: 'https://ui.example.com, http://localhost:3000',
+      PUENTE_RATE_LIMIT_PER_MINUTE: '600',
+      PUENTE_WEBHOOK_ALLOWED_HOSTS: 'Hooks.Example.com,*.corp.example',
+      PUENTE_MASTER_KEY: 'abc',
+    });
+    expect(c).toMatchObject({
+      auditLog: false,
+      corsOrigins: ['https://ui.example.com', 'http://localhost:3000'],
+      rateLimitPerMinute: 600,
+      webhookAllowedHosts: ['hooks.example.com', '*.corp.example'],
+      masterKey: { text: 'abc', source: 'PUENTE_MASTER_KEY' },
+      tls: null,
+    });
+    expect(loadConfig({})).toMatchObject({ auditLog: true, corsOrigins: [], rateLimitPerMinute: null, masterKey: null });
   });
 
   it('never puts a database password into an error message', () => {
