@@ -4,7 +4,7 @@ import { AlreadyExistsError, ConflictError, InvalidParameterError, NotFoundError
 import { AuthRepo, type GrantRow, type TokenRow, type UserRow } from './auth-repo.js';
 import { OPEN_PRINCIPAL, grantKey, type Principal } from './principal.js';
 import { parseResourceType, parseRole, parseScope, roleAtLeast, strongerRole, type ResourceRef, type ResourceType, type Role, type TokenScope } from './roles.js';
-import { hashPassword, hashToken, newTokenSecret, verifyPassword } from './secrets.js';
+import { TOKEN_PREFIX, hashPassword, hashToken, newTokenSecret, verifyPassword } from './secrets.js';
 
 /** A user as the API shows it: never with a password hash. */
 export interface User {
@@ -145,7 +145,7 @@ export class AuthService {
 
   async #fromBasic(username: string, password: string): Promise<Principal | null> {
     // MLflow clients send MLFLOW_TRACKING_USERNAME/PASSWORD; a token as the password works too.
-    if (password.startsWith('pnt_')) return this.#fromToken(password, username);
+    if (password.startsWith(TOKEN_PREFIX)) return this.#fromToken(password, username);
     const user = await this.#repo.findUser(username);
     const ok = await verifyPassword(user?.password_hash ?? null, password);
     if (!ok || !user || user.disabled) return null;

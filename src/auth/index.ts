@@ -5,4 +5,4 @@ export {
   ROLES, RESOURCE_TYPES, TOKEN_SCOPES, roleAtLeast, parseRole, parseResourceType, parseScope,
   type Role, type ResourceType, type ResourceRef, type TokenScope,
 } from './roles.js';
-export { hashToken, newTokenSecret, looksLikeToken, safeEqual, TOKEN_PREFIX } from './secrets.js';
+export { hashToken, newTokenSecret, TOKEN_PREFIX } from './secrets.js';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, Algorithm } from '@node-rs/argon2';
 
 /** Every API token starts with this, so secret scanners and people recognise one. */
@@ -12,11 +12,6 @@ export function newTokenSecret(): string {
 /** What the store keeps of a token: its SHA-256, hex. */
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-/** True when the text has the shape of one of our tokens (cheap check before any lookup). */
-export function looksLikeToken(text: string): boolean {
-  return text.startsWith(TOKEN_PREFIX) && text.length === TOKEN_PREFIX.length + 43;
 }
 
 // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
@@ -39,11 +34,4 @@ export async function verifyPassword(storedHash: string | null, password: string
     ok = false;
   }
   return ok && storedHash !== null;
-}
-
-/** Constant-time equality of two strings of hex or ASCII. */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

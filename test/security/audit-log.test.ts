@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DIALECTS } from '../helpers/test-app.js';
-import { makeSecuredApp, type SecuredApp } from './secured-app.js';
+import { allowAuditTampering, makeSecuredApp, type SecuredApp } from './secured-app.js';
 
 describe.each(DIALECTS)('audit log ($name)', (dialect) => {
   let t: SecuredApp;
@@ -40,8 +40,14 @@ describe.each(DIALECTS)('audit log ($name)', (dialect) => {
     expect(records.some((r) => r.action.startsWith('GET '))).toBe(false);
   });
 
+  it('refuses updates and deletes of audit records in the store itself', async () => {
+    await expect(db().updateTable('audit_log').set({ actor: 'x' }).where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
+    await expect(db().deleteFrom('audit_log').where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
+  });
+
   it('verifies an intact chain and names the first edited record', async () => {
     expect(await verify()).toMatchObject({ ok: true });
+    await allowAuditTampering(t.services.db);
     const before = await db().selectFrom('audit_log').select(['seq', 'summary']).where('seq', '=', 3).executeTakeFirstOrThrow();
     await db().updateTable('audit_log').set({ summary: '{"request":{}}' }).where('seq', '=', 3).execute();
     expect(await verify()).toMatchObject({ ok: false, seq: 3 });

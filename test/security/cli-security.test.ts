@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
+import { allowAuditTampering } from './secured-app.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -61,6 +62,7 @@ describe('puente CLI: bootstrap, users, tokens, grants, audit', () => {
     const ok = await puente('--token', token, 'audit', 'verify');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('intact');
+    await allowAuditTampering(t.services.db);
     await t.services.db.kysely.updateTable('audit_log').set({ actor: 'mallory' }).where('seq', '=', 2).execute();
     const broken = await puente('--token', token, 'audit', 'verify');
     expect(broken.code).toBe(1);

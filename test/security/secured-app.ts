@@ -50,3 +50,17 @@ export async function makeSecuredApp(dialect: DialectUnderTest): Promise<Secured
     },
   };
 }
+
+/**
+ * Removes the store's append-only guard on the audit log, as someone with DDL rights on the
+ * database could, so tests can tamper with records the way an attacker would.
+ */
+export async function allowAuditTampering(db: import('../../src/db/index.js').PuenteDb): Promise<void> {
+  const { sql } = await import('kysely');
+  if (db.capabilities.dialect === 'postgres') {
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(db.kysely);
+  } else {
+    await sql`DROP TRIGGER audit_log_no_update`.execute(db.kysely);
+    await sql`DROP TRIGGER audit_log_no_delete`.execute(db.kysely);
+  }
+}

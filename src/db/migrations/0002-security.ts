@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
 
 /** Users, API tokens, grants, the hash-chained audit log, and wrapped artifact data keys. */
@@ -67,6 +67,19 @@ export function securityMigration(dialect: DialectName): Migration {
         .addColumn('hash', 'char(64)', (c) => c.notNull())
         .execute();
       await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }).execute();
+      // Append-only in the store itself: changing or removing a record needs DDL rights first
+      // (and `puente audit verify` still catches it then).
+      if (dialect === 'postgres') {
+        await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
+        await sql`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+          FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+      } else {
+        for (const op of ['UPDATE', 'DELETE']) {
+          await sql.raw(`CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`).execute(db);
+        }
+      }
 
       // Envelope encryption: one data key per artifact object, wrapped by the master key.
       await db.schema
