@@ -212,6 +212,10 @@ export class AuthService {
     const hash = password === null ? null : await hashPassword(password);
     const now = this.#now();
     await this.#repo.transaction(async (tx) => {
+      // The first user must be an admin, or nobody could manage the server once credentials are required.
+      if (!(await this.#repo.hasUsers(tx))) {
+        throw new ConflictError("This server has no users yet: create the first admin with 'puente admin bootstrap' before adding users.");
+      }
       if (await this.#repo.findUser(username, tx)) throw new AlreadyExistsError(`User '${username}' already exists.`);
       const userId = await this.#repo.insertUser(tx, username, hash, now);
       if (role) await this.#repo.upsertGrant(tx, { user_id: userId, role, resource_type: 'global', resource_id: '', created_at: now, created_by: createdBy });
@@ -354,6 +358,20 @@ export class AuthService {
   async resourceDeleted(ref: ResourceRef): Promise<void> {
     await this.#repo.deleteResourceGrants(ref.type, ref.id);
     this.#changed();
+  }
+
+  /** A user's id and every grant they hold (for MLflow's user JSON). */
+  async describeUser(username: string): Promise<{ id: number; username: string; grants: Grant[] }> {
+    const user = await this.#user(username);
+    const grants = (await this.#repo.listGrants({ userId: user.user_id })).map(toGrant);
+    return { id: Number(user.user_id), username: user.username, grants };
+  }
+
+  /** The grant a user holds on exactly this resource ('global' with id '' for global), or null. */
+  async grantOn(username: string, type: ResourceType, id: string): Promise<Grant | null> {
+    const user = await this.#user(username);
+    const [row] = await this.#repo.listGrants({ userId: user.user_id, resourceType: type, resourceId: id });
+    return row ? toGrant(row) : null;
   }
 
   /** Throws PermissionDeniedError unless the principal is a global admin. */

@@ -95,6 +95,20 @@ const MLFLOW: Record<string, AccessPolicy> = {
   'POST /model-versions/set-tag': editor(model),
   'DELETE /model-versions/delete-tag': editor(model),
   'GET /artifacts/list': viewer(run),
+  // MLflow's basic-auth API: users (admins, or users themselves) and permissions (MANAGE = admin on the resource).
+  'POST /users/create': admin(),
+  'GET /users/get': authenticated,
+  'PATCH /users/update-password': authenticated,
+  'PATCH /users/update-admin': admin(),
+  'DELETE /users/delete': admin(),
+  'POST /experiments/permissions/create': admin(exp),
+  'GET /experiments/permissions/get': admin(exp),
+  'PATCH /experiments/permissions/update': admin(exp),
+  'DELETE /experiments/permissions/delete': admin(exp),
+  'POST /registered-models/permissions/create': admin(model),
+  'GET /registered-models/permissions/get': admin(model),
+  'PATCH /registered-models/permissions/update': admin(model),
+  'DELETE /registered-models/permissions/delete': admin(model),
 };
 
 const NATIVE: Record<string, AccessPolicy> = {

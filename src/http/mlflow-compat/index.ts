@@ -5,6 +5,7 @@ import { runsRoutes } from './runs.js';
 import { loggedModelsRoutes } from './logged-models.js';
 import { registryRoutes } from './registry.js';
 import { artifactsRoutes, runArtifactListRoutes } from './artifacts.js';
+import { authCompatRoutes } from './auth.js';
 
 /**
  * The MLflow REST API (`/api/2.0/mlflow/...`, also under `/ajax-api/2.0/mlflow` as MLflow's UI
@@ -18,5 +19,7 @@ export const mlflowCompatRoutes: FastifyPluginAsync<{ services: AppServices }> =
     await app.register(registryRoutes, { services, prefix });
     await app.register(runArtifactListRoutes, { services, prefix });
   }
+  // MLflow's basic-auth API is served at the REST path only, as MLflow does.
+  await app.register(authCompatRoutes, { services, prefix: '/api/2.0/mlflow' });
   await app.register(artifactsRoutes, { services, prefix: '/api/2.0/mlflow-artifacts' });
 };
