@@ -3,13 +3,7 @@ import type { PuenteDb } from '../db/index.js';
 import { GENESIS_HASH, recordHash, type AuditFields } from './audit-chain.js';
 
 /** What a caller hands in; seq, hashes and time are assigned when it is written. */
-export interface AuditEntry {
-  readonly actor: string;
-  readonly action: string;
-  readonly resource_type: string;
-  readonly resource_id: string;
-  readonly status: number;
-  readonly source: string;
+export interface AuditEntry extends Omit<AuditFields, 'seq' | 'at' | 'prev_hash' | 'summary'> {
   readonly summary: Record<string, unknown>;
 }
 

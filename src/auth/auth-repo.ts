@@ -1,39 +1,15 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { PuenteDb, Database } from '../db/index.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ApiTokensTable, Database, GrantsTable, PuenteDb, UsersTable } from '../db/index.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-export interface UserRow {
-  user_id: number;
-  username: string;
-  password_hash: string | null;
-  created_at: number;
-  disabled: number;
-}
+export type UserRow = Selectable<UsersTable>;
 
-export interface TokenRow {
-  token_id: number;
-  user_id: number;
-  username: string;
-  name: string;
-  scope: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  rate_limit_per_minute: number | null;
-}
+/** A token with its user's name; never its hash. */
+export type TokenRow = Omit<Selectable<ApiTokensTable>, 'token_hash'> & { username: string };
 
-export interface GrantRow {
-  grant_id: number;
-  user_id: number;
-  username: string;
-  role: string;
-  resource_type: string;
-  resource_id: string;
-  created_at: number;
-  created_by: string | null;
-}
+/** A grant with its user's name. */
+export type GrantRow = Selectable<GrantsTable> & { username: string };
 
 /** SQL for users, tokens and grants. Callers validate; this layer only reads and writes rows. */
 export class AuthRepo {
