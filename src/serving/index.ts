@@ -1,0 +1,4 @@
+/** Serving protocols: MLflow scoring and Open Inference requests parsed into records, checked against a model's signature. */
+export { checkRows, type Row, type Cell, type CheckOptions, type UnknownCategoryPolicy } from './rows.js';
+export { parseScoringRequest, parseCsv } from './mlflow-scoring.js';
+export { parseInferRequest, modelMetadata, datatypeOf, type InferTensor, type ParsedInferRequest } from './open-inference.js';
