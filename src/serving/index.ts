@@ -2,3 +2,4 @@
 export { checkRows, type Row, type Cell, type CheckOptions, type UnknownCategoryPolicy } from './rows.js';
 export { parseScoringRequest, parseCsv } from './mlflow-scoring.js';
 export { parseInferRequest, modelMetadata, datatypeOf, type InferTensor, type ParsedInferRequest } from './open-inference.js';
+export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
