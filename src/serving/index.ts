@@ -3,3 +3,5 @@ export { checkRows, type Row, type Cell, type CheckOptions, type UnknownCategory
 export { parseScoringRequest, parseCsv } from './mlflow-scoring.js';
 export { parseInferRequest, modelMetadata, datatypeOf, type InferTensor, type ParsedInferRequest } from './open-inference.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
+export { slicePrediction, concatRows, type Prediction, type Predictor, type PredictorFactory, type OutputTensor } from './predictor.js';
+export { ModelHost, type ModelHostOptions, type HostedModel, type HostedPrediction } from './model-host.js';
