@@ -17,7 +17,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['better-sqlite3', '@node-rs/argon2', 'pg', '@aws-sdk/*', '@fastify/swagger-ui', 'pino', 'thread-stream'],
+  external: ['better-sqlite3', '@node-rs/argon2', 'pg', '@aws-sdk/*', '@fastify/swagger-ui', 'pino', 'thread-stream', 'onnxruntime-node'],
   // CommonJS dependencies call require(); give the bundle one.
   banner: { js: "import { createRequire as __puenteCreateRequire } from 'node:module'; const require = __puenteCreateRequire(import.meta.url);" },
 });
