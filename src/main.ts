@@ -10,6 +10,7 @@ import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
 import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
+import { ModelHost, RUNTIMES } from './serving/index.js';
 import { buildApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
 
@@ -30,7 +31,8 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const auth = new AuthService({ db, resourceExists });
   const audit = options.audit === false ? null : new AuditService({ db });
   const webhooks = new WebhookSender({ policy: new WebhookTargetPolicy(options.webhookAllowedHosts ?? []) });
-  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks };
+  const models = new ModelHost({ registry, artifacts, runtimes: RUNTIMES, metrics: metricsRegistry });
+  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models };
 }
 
 /** Choices of the composition root that tests and benchmarks vary. */

@@ -8,6 +8,7 @@ import { installRequestMetrics } from './request-metrics.js';
 import { installAccessControl } from './access/index.js';
 import { installCors, installHsts, installRateLimit } from './hardening.js';
 import { healthRoutes } from './routes/health.js';
+import { inferenceRoutes } from './routes/inference.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
 
@@ -101,7 +102,10 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   });
 
   // Audit records still queued are written before the store closes.
-  app.addHook('onClose', async () => services.audit?.flush());
+  app.addHook('onClose', async () => {
+    await services.audit?.flush();
+    await services.models.close();
+  });
 
   // Every route, as registered; the route-table and fuzz tests walk it.
   const routeTable: RouteEntry[] = [];
@@ -128,6 +132,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { services });
+  await app.register(inferenceRoutes, { services });
   await app.register(mlflowCompatRoutes, { services });
   await app.register(nativeApiRoutes, { services, prefix: '/api/v1' });
   return app;

@@ -6,6 +6,7 @@ import type { RegistryService } from '../registry/index.js';
 import type { AuthService } from '../auth/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { WebhookSender } from '../webhooks/index.js';
+import type { ModelHost } from '../serving/index.js';
 
 /** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
 export interface AppServices {
@@ -20,4 +21,6 @@ export interface AppServices {
   readonly audit: AuditService | null;
   /** Outgoing webhooks, limited to the configured hosts (alerts and pipelines send through it). */
   readonly webhooks: WebhookSender;
+  /** Serves registered model versions (loaded on first use). */
+  readonly models: ModelHost;
 }

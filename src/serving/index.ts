@@ -5,3 +5,5 @@ export { parseInferRequest, modelMetadata, datatypeOf, type InferTensor, type Pa
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { slicePrediction, concatRows, type Prediction, type Predictor, type PredictorFactory, type OutputTensor } from './predictor.js';
 export { ModelHost, type ModelHostOptions, type HostedModel, type HostedPrediction } from './model-host.js';
+export { RUNTIMES } from './runtimes.js';
+export { columnMatrixEncoder, type MatrixEncoder } from './matrix.js';

@@ -14,6 +14,8 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
   // Creates the first admin; refused as soon as any user exists.
   'POST /api/v1/admin/bootstrap',
+  // Open Inference server metadata and health, as probes expect them.
+  'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready',
 ];
 
 const role = (needed: Role) => (resource?: ResourceResolver, extra: Partial<RolePolicy> = {}): AccessPolicy =>
@@ -183,6 +185,16 @@ const ARTIFACT_PROXY: Record<string, AccessPolicy> = {
   'POST /mpu/abort/*': editor(artifactPath()),
 };
 
+/** Calling models: a viewer of the model may call it, and so may a token scoped to inference. */
+const servedModel = modelField('model');
+const INFERENCE: Record<string, AccessPolicy> = Object.fromEntries(
+  ['/v2/models/:model', '/v2/models/:model/versions/:version'].flatMap((p) => [
+    [`GET ${p}`, viewer(servedModel, { inference: true })],
+    [`GET ${p}/ready`, viewer(servedModel, { inference: true })],
+    [`POST ${p}/infer`, viewer(servedModel, { inference: true })],
+  ]).concat([['POST /serve/:model/:ref/invocations', viewer(servedModel, { inference: true })]]),
+);
+
 const PREFIXED: [prefix: string, table: Record<string, AccessPolicy>][] = [
   ['/api/2.0/mlflow-artifacts', ARTIFACT_PROXY],
   ['/api/2.0/mlflow', MLFLOW],
@@ -193,6 +205,8 @@ const PREFIXED: [prefix: string, table: Record<string, AccessPolicy>][] = [
 /** The policy of a route, or undefined when it has none (which the access hooks treat as a denial). */
 export function policyFor(method: string, url: string): AccessPolicy | undefined {
   if (PUBLIC_ROUTES.includes(`${method} ${url}`)) return { kind: 'public' };
+  const inference = INFERENCE[`${method} ${url}`];
+  if (inference) return inference;
   for (const [prefix, table] of PREFIXED) {
     if (url.startsWith(`${prefix}/`)) return table[`${method} ${url.slice(prefix.length)}`];
   }
