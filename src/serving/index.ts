@@ -6,4 +6,4 @@ export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { slicePrediction, concatRows, type Prediction, type Predictor, type PredictorFactory, type OutputTensor } from './predictor.js';
 export { ModelHost, type ModelHostOptions, type HostedModel, type HostedPrediction } from './model-host.js';
 export { RUNTIMES } from './runtimes.js';
-export { columnMatrixEncoder, type MatrixEncoder } from './matrix.js';
+export { columnMatrixEncoder, matrixEncoderFor, type MatrixEncoder } from './matrix.js';

@@ -1,9 +1,26 @@
 import { PuenteError } from '../errors/index.js';
 import type { BundleManifest } from '../bundles/index.js';
+import { FittedPipeline } from '../preprocessing/index.js';
 import type { Row } from './rows.js';
 
 /** Turns checked rows into the model's float32 matrix (row-major), plus its width. */
 export type MatrixEncoder = (rows: readonly Row[]) => { matrix: Float32Array; nCols: number };
+
+/**
+ * The encoder of a bundle: its fitted preprocessing when it has one (the same transform that
+ * training used), else the signature columns as they are.
+ */
+export function matrixEncoderFor(manifest: BundleManifest): MatrixEncoder {
+  if (manifest.preprocessing === null || manifest.preprocessing === undefined) return columnMatrixEncoder(manifest);
+  const pipeline = FittedPipeline.fromJSON(manifest.preprocessing);
+  const known = new Set(manifest.signature.inputs.map((c) => c.name));
+  const missing = pipeline.inputColumns.filter((c) => !known.has(c));
+  if (missing.length > 0) {
+    throw new PuenteError('INVALID_PARAMETER_VALUE', `The bundle's preprocessing reads column(s) ${missing.join(', ')}, which its signature does not list.`);
+  }
+  const nCols = pipeline.numFeatures;
+  return (rows) => ({ matrix: pipeline.transform(rows as Row[]).matrix, nCols });
+}
 
 /**
  * The encoder of a bundle without preprocessing: signature columns in order, numbers as they

@@ -116,3 +116,47 @@ describe.each(DIALECTS)('serving an ONNX version ($name)', (dialect) => {
     expect(viaAlias.headers['x-puente-model-version']).toBe('1');
   });
 });
+
+describe('serving an ONNX version with its preprocessing', () => {
+  let t: TestApp;
+  const golden = creditGolden().models['credit_logreg.onnx'];
+
+  it('encodes raw rows with the bundle pipeline, as training did, and matches the golden probabilities', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { readRows, fixturePath } = await import('../preprocessing/csv.js');
+    const { pipelineFromFeaturesSpec } = await import('../../src/preprocessing/index.js');
+    t = await makeTestApp(DIALECTS[0]!);
+    try {
+      const pipeline = pipelineFromFeaturesSpec(JSON.parse(readFileSync(fixturePath('credit_xgb.features.json'), 'utf8')));
+      const model = fixtureBytes('credit_logreg.onnx');
+      const run = await t.services.tracking.createRun({});
+      const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
+      const text = ['home_ownership', 'purpose', 'state'];
+      const manifest = {
+        format_version: 1,
+        format: 'onnx',
+        task: 'binary_classification',
+        model_file: 'model.onnx',
+        signature: {
+          inputs: pipeline.inputColumns.map((name) => ({ name, type: text.includes(name) ? 'string' : 'double' })),
+          outputs: [{ name: 'probabilities', dtype: 'float32', shape: [null, 2] }],
+        },
+        preprocessing: pipeline.toJSON(),
+        files: { 'model.onnx': sha(model) },
+      };
+      await t.services.artifacts.put(`${root}/model/model.onnx`, model);
+      await t.services.artifacts.put(`${root}/model/puente.json`, Buffer.from(JSON.stringify(manifest)));
+      await t.services.registry.createRegisteredModel('credit-raw');
+      await t.services.registry.createModelVersion('credit-raw', { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
+
+      const raw = readRows('credit_test.csv').slice(0, 40).map((r) => Object.fromEntries(pipeline.inputColumns.map((c) => [c, r[c] ?? null])));
+      const res = await t.app.inject({ method: 'POST', url: '/serve/credit-raw/1/invocations', payload: { dataframe_records: raw } });
+      expect(res.statusCode).toBe(200);
+      const predictions = res.json().predictions as number[];
+      expect(predictions).toHaveLength(40);
+      predictions.forEach((p, r) => expect(Math.abs(p - golden.probabilities[r]![1])).toBeLessThan(1e-5));
+    } finally {
+      await t.close();
+    }
+  });
+});

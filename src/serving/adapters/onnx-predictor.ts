@@ -1,6 +1,6 @@
 import type { LoadedBundle } from '../../bundles/index.js';
 import { PuenteError } from '../../errors/index.js';
-import { columnMatrixEncoder } from '../matrix.js';
+import { matrixEncoderFor } from '../matrix.js';
 import type { OutputTensor, Prediction, Predictor } from '../predictor.js';
 import type { Row } from '../rows.js';
 
@@ -21,8 +21,8 @@ export async function onnxPredictor(bundle: LoadedBundle): Promise<Predictor> {
     await model.close();
     throw new PuenteError('NOT_IMPLEMENTED', `This ONNX model's inputs (${model.inputs.map((i) => i.name).join(', ')}) are not one float32 [N, F] matrix, which is what Puente serves today.`);
   }
-  const encode = columnMatrixEncoder(bundle.manifest);
-  const width = bundle.manifest.signature.inputs.length;
+  const encode = matrixEncoderFor(bundle.manifest);
+  const width = encode([]).nCols;
   if (input.nCols !== null && input.nCols !== width) {
     await model.close();
     throw new PuenteError('INVALID_PARAMETER_VALUE', `The ONNX model takes ${input.nCols} features but the bundle's signature lists ${width} columns.`);
