@@ -6,3 +6,4 @@ export {
 export { MLMODEL_FILE, readMlmodel, type MlmodelInfo } from './mlmodel.js';
 export { artifactBundleSource, directoryBundleSource, type BundleSource } from './bundle-source.js';
 export { readBundle, sha256Hex, type LoadedBundle } from './bundle.js';
+export { packageBundle, formatFromFileName, numericColumns, type PackageInput, type PackagedBundle } from './package-bundle.js';

@@ -134,3 +134,35 @@ signature:
     expect(() => readMlmodel('flavors: [')).toThrow(/not valid YAML/);
   });
 });
+
+describe('packaging', () => {
+  it('builds a bundle that reads back verified', async () => {
+    const { packageBundle, formatFromFileName } = await import('../../src/bundles/index.js');
+    const packaged = packageBundle({
+      modelBytes: Buffer.from('model bytes'),
+      modelFile: 'model.onnx',
+      format: formatFromFileName('model.onnx')!,
+      task: 'regression',
+      signature: { inputs: [{ name: 'sqft', type: 'double' }], outputs: [{ name: 'price', dtype: 'float32', shape: [null] }] },
+      metrics: { r2: 0.9 },
+      trainingDataset: { name: 'house', version: '3' },
+      extraFiles: { 'docs/README.md': Buffer.from('# model') },
+    });
+    expect([...packaged.files.keys()].sort()).toEqual(['docs/README.md', 'model.onnx', 'puente.json']);
+    const dir = mkdtempSync(join(tmpdir(), 'puente-pkg-'));
+    for (const [path, bytes] of packaged.files) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), bytes);
+    }
+    const bundle = await readBundle(directoryBundleSource(dir));
+    expect(bundle.manifest).toMatchObject({ format: 'onnx', task: 'regression', metrics: { r2: 0.9 }, training_dataset: { name: 'house', version: '3' } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses unusable file names', async () => {
+    const { packageBundle } = await import('../../src/bundles/index.js');
+    const base = { modelBytes: Buffer.from('x'), format: 'onnx' as const, task: 'regression' as const, signature: { inputs: [], outputs: [] } };
+    expect(() => packageBundle({ ...base, modelFile: '../model.onnx' })).toThrow(/not a usable model file name/);
+    expect(() => packageBundle({ ...base, modelFile: 'model.onnx', extraFiles: { '../x': Buffer.from('') } })).toThrow(/cannot be part of a bundle/);
+  });
+});
