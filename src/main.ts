@@ -10,8 +10,9 @@ import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
 import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
-import { ModelHost, RUNTIMES } from './serving/index.js';
-import { buildApp, type AppServices } from './http/index.js';
+import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
+import { PuenteClient } from './client/index.js';
+import { buildApp, buildStandaloneApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
 
 /**
@@ -31,7 +32,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const auth = new AuthService({ db, resourceExists });
   const audit = options.audit === false ? null : new AuditService({ db });
   const webhooks = new WebhookSender({ policy: new WebhookTargetPolicy(options.webhookAllowedHosts ?? []) });
-  const models = new ModelHost({ registry, artifacts, runtimes: RUNTIMES, metrics: metricsRegistry });
+  const models = new ModelHost({ catalog: storeCatalog(registry, artifacts), runtimes: RUNTIMES, metrics: metricsRegistry });
   return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models };
 }
 
@@ -119,3 +120,69 @@ export function openArtifactStore(config: PuenteConfig, db: PuenteDb): ArtifactS
 }
 
 export { loadConfig };
+
+/** Settings of `puente serve`: one model, from a running server or from the store directly. */
+export interface ModelServerOptions {
+  readonly model: string;
+  readonly ref: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  /** Read versions and bundles through this server's API; absent: open the store `config` names. */
+  readonly server?: { readonly url: string; readonly token?: string };
+  readonly config: PuenteConfig;
+  readonly authToken?: string;
+  readonly maxBatchRows?: number;
+  readonly maxBatchWaitMs?: number;
+}
+
+/**
+ * Starts a standalone model server: resolves and loads the model first (so a broken model fails
+ * the start, not the first request), then listens. Refuses a non-loopback address without a token.
+ */
+export async function startModelServer(o: ModelServerOptions): Promise<RunningServer> {
+  if (!isLoopbackHost(o.host) && !o.authToken) {
+    throw new PuenteError('PERMISSION_DENIED', `Refusing to serve on ${o.host} without authentication; set --auth-token (or PUENTE_SERVE_TOKEN), or listen on 127.0.0.1.`);
+  }
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
+  let catalog: ModelCatalog;
+  let ready: () => Promise<boolean>;
+  let db: PuenteDb | null = null;
+  if (o.server) {
+    const client = new PuenteClient({ baseUrl: o.server.url, token: o.server.token });
+    catalog = remoteCatalog(client);
+    ready = () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false);
+  } else {
+    db = await createDb(o.config.database);
+    await db.migrate();
+    const store = db;
+    const services = composeServices(store, openArtifactStore(o.config, store), { audit: false });
+    catalog = storeCatalog(services.registry, services.artifacts);
+    ready = () => store.ping().then(() => true, () => false);
+  }
+  const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry, maxBatchRows: o.maxBatchRows, maxBatchWaitMs: o.maxBatchWaitMs });
+  try {
+    const loaded = await host.get(o.model, o.ref);
+    const app = await buildStandaloneApp({
+      host, model: o.model, ref: o.ref, version: PUENTE_VERSION, metricsRegistry, bodyLimitBytes: o.config.bodyLimitBytes,
+      logger: o.config.logLevel === 'silent' ? false : { level: o.config.logLevel }, authToken: o.authToken, ready,
+    });
+    await app.listen({ host: o.host, port: o.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : o.port;
+    const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
+    app.log.info(`Serving ${o.model} version ${loaded.version} on http://${shown}:${port}`);
+    return {
+      app,
+      url: `http://${shown}:${port}`,
+      async close() {
+        await app.close();
+        await db?.close();
+      },
+    };
+  } catch (err) {
+    await host.close();
+    await db?.close();
+    throw err;
+  }
+}

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { PUENTE_VERSION } from '../version.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerModelsCommands } from './commands/models.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (env PUENTE_TOKEN)', process.env.PUENTE_TOKEN || undefined)
     .option('--json', 'print JSON for scripts instead of tables');
   registerServerCommand(program);
+  registerServeCommand(program);
   registerExperimentsCommands(program);
   registerRunsCommands(program);
   registerModelsCommands(program);

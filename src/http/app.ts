@@ -132,7 +132,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { services });
-  await app.register(inferenceRoutes, { services });
+  await app.register(inferenceRoutes, { host: services.models, version: services.version, ready: () => services.db.ping().then(() => true, () => false) });
   await app.register(mlflowCompatRoutes, { services });
   await app.register(nativeApiRoutes, { services, prefix: '/api/v1' });
   return app;

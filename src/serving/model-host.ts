@@ -1,16 +1,14 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ArtifactStore } from '../artifacts/index.js';
-import { artifactKeyFromUri } from '../artifacts/index.js';
-import { artifactBundleSource, readBundle, type BundleManifest, type ModelFormat } from '../bundles/index.js';
-import type { ModelVersion, RegistryService } from '../registry/index.js';
+import type { BundleManifest, ModelFormat } from '../bundles/index.js';
 import { InvalidParameterError, PuenteError } from '../errors/index.js';
+import type { ModelCatalog } from './catalog.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { checkRows, type CheckOptions, type Row } from './rows.js';
 import { concatRows, slicePrediction, type Prediction, type Predictor, type PredictorFactory } from './predictor.js';
 
 export interface ModelHostOptions {
-  readonly registry: RegistryService;
-  readonly artifacts: ArtifactStore;
+  /** Where versions and their bundles come from (this store, or a remote server). */
+  readonly catalog: ModelCatalog;
   /** One runtime per bundle format. */
   readonly runtimes: Partial<Record<ModelFormat, PredictorFactory>>;
   readonly metrics?: Registry;
@@ -83,16 +81,9 @@ export class ModelHost {
     const hit = this.#resolved.get(key);
     const now = Date.now();
     if (hit && hit.until > now) return hit.version;
-    let version: ModelVersion;
-    if (ref !== undefined && ref !== '') version = await this.#o.registry.resolveVersion(name, ref);
-    else {
-      version = await this.#o.registry.getVersionByAlias(name, 'champion').catch((err: unknown) => {
-        if (err instanceof PuenteError && err.code === 'INVALID_PARAMETER_VALUE') return this.#o.registry.getVersionByAlias(name, 'latest');
-        throw err;
-      });
-    }
-    this.#resolved.set(key, { version: version.version, until: now + (this.#o.resolveCacheMs ?? 1_000) });
-    return version.version;
+    const version = await this.#o.catalog.resolve(name, ref);
+    this.#resolved.set(key, { version, until: now + (this.#o.resolveCacheMs ?? 1_000) });
+    return version;
   }
 
   /** The hosted model for a reference, loading it if needed (with fallback to the last good version). */
@@ -159,14 +150,7 @@ export class ModelHost {
   }
 
   async #open(name: string, version: number): Promise<HostedModel> {
-    const mv = await this.#o.registry.getModelVersion(name, version);
-    let key: string;
-    try {
-      key = artifactKeyFromUri(mv.storage_location);
-    } catch {
-      throw new PuenteError('INVALID_PARAMETER_VALUE', `Version ${version} of model '${name}' is stored at ${mv.storage_location}, which this server cannot read; register it from a run's artifacts.`);
-    }
-    const bundle = await readBundle(artifactBundleSource(this.#o.artifacts, key));
+    const bundle = await this.#o.catalog.openBundle(name, version);
     const factory = this.#o.runtimes[bundle.manifest.format];
     if (!factory) throw new PuenteError('NOT_IMPLEMENTED', `No runtime for ${bundle.manifest.format} models is available in this server.`);
     const predictor = await factory(bundle);

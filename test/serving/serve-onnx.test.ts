@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
 import { creditGolden, creditMatrix, fixtureBytes } from '../runtimes/onnx/fixtures.js';
+import { registerCreditOnnx } from './onnx-bundle.js';
 
 /*
  * A registered ONNX version served end to end: bundle in the artifact store, version in the
@@ -18,29 +19,7 @@ describe.each(DIALECTS)('serving an ONNX version ($name)', (dialect) => {
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
 
-  /** Logs a run with a bundle at `model/` and registers it as the next version of `credit`. */
-  async function registerBundle(model: Buffer, tamper = false): Promise<number> {
-    const run = await t.services.tracking.createRun({});
-    const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
-    const manifest = {
-      format_version: 1,
-      format: 'onnx',
-      task: 'binary_classification',
-      model_file: 'model.onnx',
-      signature: {
-        inputs: X.header.map((name) => ({ name, type: 'double' })),
-        input_tensor: { name: 'input', dtype: 'float32', shape: [null, X.nCols] },
-        outputs: [{ name: 'probabilities', dtype: 'float32', shape: [null, 2] }, { name: 'label', dtype: 'int64', shape: [null] }],
-      },
-      preprocessing: null,
-      files: { 'model.onnx': sha(model) },
-    };
-    await t.services.artifacts.put(`${root}/model/model.onnx`, tamper ? Buffer.concat([model, Buffer.from([0])]) : model);
-    await t.services.artifacts.put(`${root}/model/puente.json`, Buffer.from(JSON.stringify(manifest)));
-    await t.services.registry.createRegisteredModel('credit').catch(() => undefined);
-    const mv = await t.services.registry.createModelVersion('credit', { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
-    return mv.version;
-  }
+  const registerBundle = (_model: Buffer, tamper = false) => registerCreditOnnx(t.services, 'credit', { tamper });
 
   beforeAll(async () => {
     t = await makeTestApp(dialect);

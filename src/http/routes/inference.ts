@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../services.js';
-import { isPuenteError, statusForCode } from '../../errors/index.js';
-import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedPrediction } from '../../serving/index.js';
+import { isPuenteError, NotFoundError, statusForCode } from '../../errors/index.js';
+import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedPrediction, type ModelHost } from '../../serving/index.js';
 
 /*
  * Prediction endpoints served by `puente server` for every registered version with a servable
@@ -28,33 +27,52 @@ function openInferenceErrors(app: FastifyInstance): void {
   });
 }
 
-export const inferenceRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
-  const host = services.models;
+export interface InferenceRoutesOptions {
+  readonly host: ModelHost;
+  /** Server version for `GET /v2`. */
+  readonly version: string;
+  /** Whether the server can answer (its store or upstream reachable). */
+  readonly ready: () => Promise<boolean>;
+  /** A standalone server serves one model: other names are 404, and /invocations sits at the root. */
+  readonly only?: { readonly model: string; readonly ref: string | undefined };
+}
+
+export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async (app, options) => {
+  const { host, only } = options;
   openInferenceErrors(app);
+  if (only) {
+    app.addHook('preHandler', async (request) => {
+      const model = (request.params as { model?: string }).model;
+      if (model !== undefined && model !== only.model) throw new NotFoundError(`This server serves model '${only.model}' only, not '${model}'.`, 'model');
+    });
+  }
+  /** The reference a request names: its version segment, else (standalone) the served reference. */
+  const refOf = (version: string | undefined) => version ?? only?.ref;
   // CSV bodies for /invocations arrive as text.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.get('/v2', async () => ({ name: 'puente', version: services.version, extensions: [] }));
+  app.get('/v2', async () => ({ name: 'puente', version: options.version, extensions: [] }));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async (_request, reply) => {
-    const ready = await services.db.ping().then(() => true, () => false);
+    const ready = await options.ready();
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const { model, version } = request.params;
-    const hosted = await host.get(model, version);
+    const { model } = request.params;
+    const hosted = await host.get(model, refOf(request.params.version));
     reply.header(VERSION_HEADER, String(hosted.version));
     return modelMetadata(model, [String(hosted.version)], platformOf(hosted.manifest.format), hosted.manifest.signature);
   };
   const ready = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const { model, version } = request.params;
-    const hosted = await host.get(model, version);
+    const { model } = request.params;
+    const hosted = await host.get(model, refOf(request.params.version));
     reply.header(VERSION_HEADER, String(hosted.version));
     return { name: model, ready: true };
   };
   const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const { model, version } = request.params;
+    const { model } = request.params;
+    const version = refOf(request.params.version);
     const hosted = await host.get(model, version);
     const parsed = parseInferRequest(request.body, hosted.manifest.signature);
     const result = await host.predict(model, version, parsed.rows);
@@ -75,14 +93,20 @@ export const inferenceRoutes: FastifyPluginAsync<{ services: AppServices }> = as
     app.post(`${prefix}/infer`, infer);
   }
 
-  app.post<{ Params: { model: string; ref: string } }>('/serve/:model/:ref/invocations', async (request, reply) => {
-    const { model, ref } = request.params;
+  const invocations = async (model: string, ref: string | undefined, request: FastifyRequest, reply: FastifyReply) => {
     const hosted = await host.get(model, ref);
     const records = parseScoringRequest(request.body, request.headers['content-type'], hosted.manifest.signature);
     const result: HostedPrediction = await host.predict(model, ref, records);
     reply.header(VERSION_HEADER, String(result.version));
     return { predictions: result.prediction.predictions };
-  });
+  };
+  if (only) {
+    app.post('/invocations', (request, reply) => invocations(only.model, only.ref, request, reply));
+  } else {
+    app.post<{ Params: { model: string; ref: string } }>('/serve/:model/:ref/invocations', (request, reply) =>
+      invocations(request.params.model, request.params.ref, request, reply),
+    );
+  }
 };
 
 /** Open Inference `platform` names: `<runtime>_<format>`. */
