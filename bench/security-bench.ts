@@ -13,6 +13,7 @@
  *   log-batch  1,000 metric points per request (ingestion; audited when on)
  *   runs/get   one small read per request (the per-request cost of a single-row call; not audited)
  *   log-metric one point per request (the worst case for the audit log: a record per point)
+ *   invocations one-row prediction of an ONNX model (single-row inference; reads are not audited)
  * Rounds alternate off and on; each figure is the median of the rounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { LocalArtifactStore } from '../src/artifacts/index.js';
 import { composeServices } from '../src/main.js';
 import { buildApp } from '../src/http/index.js';
 import { median, runLoad } from './lib/http-load.js';
+import { registerCreditOnnx, creditRow } from '../test/serving/onnx-bundle.js';
+import { creditMatrix } from '../test/runtimes/onnx/fixtures.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
@@ -35,7 +38,7 @@ const CLIENTS = 4;
 const PG_URL = process.env.PUENTE_BENCH_DATABASE_URL;
 
 type Mode = 'off' | 'auth' | 'on';
-type Rates = Record<'batch' | 'get' | 'metric', number>;
+type Rates = Record<'batch' | 'get' | 'metric' | 'infer', number>;
 
 async function openDb(backend: 'sqlite' | 'postgres', dir: string): Promise<PuenteDb> {
   if (backend === 'sqlite') return createDb({ kind: 'sqlite', path: join(dir, `${randomBytes(4).toString('hex')}.db`) });
@@ -69,6 +72,12 @@ async function measure(backend: 'sqlite' | 'postgres', mode: Mode, dir: string):
     const getSeconds = await runLoad({ url: `${base}/api/2.0/mlflow/runs/get?run_id=${runs[0]!.info.run_id}`, method: 'GET', requests: SMALL, clients: CLIENTS, headers });
     const metricBodies = Array.from({ length: SMALL }, (_, i) => JSON.stringify({ run_id: runs[i % CLIENTS]!.info.run_id, key: 'single', value: i, timestamp: 1, step: i }));
     const metricSeconds = await runLoad({ url: `${base}/api/2.0/mlflow/runs/log-metric`, bodies: metricBodies, clients: CLIENTS, headers });
+    // Single-row predictions of the credit logistic regression (ONNX), MLflow scoring protocol.
+    await registerCreditOnnx(services, 'credit');
+    if (mode !== 'off') await services.auth.grant({ username: 'bench', role: 'viewer', resource_type: 'registered_model', resource_id: 'credit' }, 'admin');
+    const columns = creditMatrix().header;
+    const inferBodies = Array.from({ length: SMALL }, (_, i) => JSON.stringify({ dataframe_split: { columns, data: [creditRow(i % 1000)] } }));
+    const inferSeconds = await runLoad({ url: `${base}/serve/credit/1/invocations`, bodies: inferBodies, clients: CLIENTS, headers });
     await services.audit?.flush();
     if (mode === 'on') {
       const audited = await sql<{ n: number }>`select count(*) as n from audit_log`.execute(db.kysely);
@@ -76,7 +85,7 @@ async function measure(backend: 'sqlite' | 'postgres', mode: Mode, dir: string):
       if (Number(audited.rows[0]!.n) < expected) throw new Error(`audit log holds ${audited.rows[0]!.n} records, expected at least ${expected}`);
       if (!(await services.audit!.verify()).ok) throw new Error('audit chain broken');
     }
-    return { batch: (requests * 1000) / batchSeconds, get: SMALL / getSeconds, metric: SMALL / metricSeconds };
+    return { batch: (requests * 1000) / batchSeconds, get: SMALL / getSeconds, metric: SMALL / metricSeconds, infer: SMALL / inferSeconds };
   } finally {
     await app.close();
     if (backend === 'postgres') {
@@ -102,6 +111,7 @@ for (const backend of PG_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] a
       ['batch', `log-batch (${POINTS.toLocaleString('en-US')} points, 1,000/request)`, 'points/s'],
       ['get', `runs/get (${SMALL.toLocaleString('en-US')} requests)`, 'requests/s'],
       ['metric', `log-metric (${SMALL.toLocaleString('en-US')} requests)`, 'requests/s'],
+      ['infer', `invocations, 1 row, ONNX (${SMALL.toLocaleString('en-US')} requests)`, 'requests/s'],
     ] as const) {
       const off = median(results.off.map((r) => r[key]));
       const auth = median(results.auth.map((r) => r[key]));
