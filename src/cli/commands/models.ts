@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ModelVersion, RegisteredModel, Stage } from '../../registry/index.js';
 import { STAGES } from '../../registry/index.js';
 import { action, clientFor, printObject, printRows, UsageError } from '../output.js';
+import { registerPackageCommand } from './package.js';
 
 const MODEL_FIELDS: [string, (m: RegisteredModel) => unknown][] = [
   ['name', (m) => m.name],
@@ -23,6 +24,7 @@ const VERSION_FIELDS: [string, (v: ModelVersion) => unknown][] = [
 /** `puente models ...` */
 export function registerModelsCommands(program: Command): void {
   const cmd = program.command('models').description('the model registry: models, versions, aliases, stages, lineage');
+  registerPackageCommand(cmd);
 
   cmd
     .command('list')
