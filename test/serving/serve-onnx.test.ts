@@ -64,6 +64,13 @@ describe.each(DIALECTS)('serving an ONNX version ($name)', (dialect) => {
     expect(fromCsv.json().predictions).toHaveLength(4);
   });
 
+  it('exports requests, latency and batch sizes per model and version to Prometheus', async () => {
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/puente_model_requests_total\{model="credit",version="1",status="ok"\} [1-9]/);
+    expect(text).toMatch(/puente_model_request_duration_seconds_count\{model="credit",version="1"\} [1-9]/);
+    expect(text).toMatch(/puente_model_batch_rows_count\{model="credit",version="1"\} [1-9]/);
+  });
+
   it('describes the model and its readiness', async () => {
     const meta = (await t.app.inject({ method: 'GET', url: '/v2/models/credit' })).json();
     expect(meta).toMatchObject({ name: 'credit', platform: 'onnx_onnxv1', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 16] }] });
