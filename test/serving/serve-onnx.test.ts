@@ -85,6 +85,9 @@ describe.each(DIALECTS)('serving an ONNX version ($name)', (dialect) => {
     const badCell = await post('/serve/credit/1/invocations', { dataframe_records: [{ ...Object.fromEntries(X.header.map((h, i) => [h, row(0)[i]])), age: 'old' }] });
     expect(badCell.statusCode).toBe(400);
     expect(badCell.json().error).toContain("row 0, column 'age'");
+    const huge = await post('/serve/credit/1/invocations', JSON.stringify({ dataframe_records: Array(500_000).fill({ age: 1 }) }));
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error_code).toBe('REQUEST_TOO_LARGE');
     const unknown = await post('/v2/models/nope/infer', { inputs: [] });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toContain('nope');
