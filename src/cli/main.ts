@@ -9,6 +9,7 @@ import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerExportCommand } from './commands/export.js';
 
 /** Builds the `puente` command with every sub-command registered. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExperimentsCommands(program);
   registerRunsCommands(program);
   registerModelsCommands(program);
+  registerExportCommand(program);
   registerArtifactsCommands(program);
   registerAdminCommands(program);
   registerAccessCommands(program);
