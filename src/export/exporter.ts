@@ -39,7 +39,7 @@ export async function exportVersion(v: VersionToExport, o: ExportOptions): Promi
   const format = bundle.manifest.format;
   const notes: string[] = [];
   if (o.target === 'onnx' && format !== 'onnx') {
-    throw new InvalidParameterError(`${v.name} version ${v.version} is a ${format} model; --target onnx writes the ONNX file of ONNX bundles only, and converting other formats is not offered. Export it with --target docker or --target lambda.`, 'target');
+    throw new InvalidParameterError(`${v.name} version ${v.version} is in the ${format} format; --target onnx writes the ONNX file of ONNX bundles only, and converting other formats is not offered. Export it with --target docker or --target lambda.`, 'target');
   }
   await emptyDir(o.outDir);
 
