@@ -33,7 +33,10 @@ export function runtimeEntry(kind: RuntimeKind): string {
 export async function buildRuntime(kind: RuntimeKind, outfile: string): Promise<{ bytes: number }> {
   let esbuild: typeof import('esbuild');
   try {
-    esbuild = await import('esbuild');
+    // A computed specifier: when the CLI itself is bundled, the bundler must leave esbuild (which
+    // runs its own native binary) as a runtime import rather than inline it.
+    const specifier = 'esbuild';
+    esbuild = (await import(specifier)) as typeof import('esbuild');
   } catch {
     throw new PuenteError('NOT_IMPLEMENTED', 'Exports bundle their runtime with esbuild, which is not installed here; run `npm install` in the Puente checkout (with dev dependencies).');
   }
@@ -45,7 +48,7 @@ export async function buildRuntime(kind: RuntimeKind, outfile: string): Promise<
     format: 'esm',
     target: 'node20',
     minify: true,
-    legalComments: 'linked',
+    legalComments: 'eof',
     metafile: true,
     logLevel: 'silent',
     external: NATIVE_EXTERNALS,

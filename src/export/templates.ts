@@ -26,7 +26,7 @@ export function dockerfile(o: { native: boolean }): string {
 }
 
 export function dockerignore(): string {
-  return ['README.md', 'Dockerfile', '.dockerignore', '*.LEGAL.txt', '**/.DS_Store', ''].join('\n');
+  return ['README.md', 'Dockerfile', '.dockerignore', '**/.DS_Store', ''].join('\n');
 }
 
 export function dockerReadme(info: ExportInfo, native: boolean): string {
@@ -67,7 +67,7 @@ Exported by Puente ${info.puente_version} on ${info.exported_at}.
 - \`index.mjs\`: the handler (\`index.handler\`), one bundled file. The model in \`model/\` is read, verified and loaded once per container, when the module is imported (the cold start); the load time is logged as one JSON line.
 - Runtime: Node.js 20 (\`nodejs20.x\`) or later. Give the function enough memory for the model; the handler needs no environment variables (\`PUENTE_LOG_LEVEL\`, default \`warn\`, is optional).
 ${native
-    ? `- ONNX models need onnxruntime-node, which is native and cannot be bundled. It is copied into \`node_modules/\` here (Linux x64 and arm64 libraries, about 70 MB, within Lambda's 250 MB unzipped limit). To ship it in a layer instead, move \`node_modules/\` to the layer's \`nodejs/node_modules/\` and remove it from the function.\n`
+    ? `- ONNX models need onnxruntime-node, which is native and cannot be bundled. It is copied into \`node_modules/\` here (Linux x64 and arm64 libraries, about 70 MB, within Lambda's 250 MB unzipped limit), which is where \`index.mjs\` imports it from. To ship it in a layer instead, put that \`node_modules/\` under the layer's \`nodejs/\`; an ES module does not search NODE_PATH, so check that your runtime resolves \`/opt/nodejs/node_modules\` for ES modules before removing it from the function.\n`
     : '- XGBoost models run on Puente\'s own evaluator: nothing native is needed.\n'}
 ## Events
 
