@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { PUENTE_VERSION } from '../version.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTrainCommand } from './commands/train.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerModelsCommands } from './commands/models.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON for scripts instead of tables');
   registerServerCommand(program);
   registerServeCommand(program);
+  registerTrainCommand(program);
   registerExperimentsCommands(program);
   registerRunsCommands(program);
   registerModelsCommands(program);

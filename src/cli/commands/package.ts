@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   formatFromFileName, numericColumns, packageBundle, TASKS,
-  type ColumnSpec, type ModelFormat, type ModelSignature, type ModelTask, type TensorSpec,
+  type ColumnSpec, type ModelFormat, type ModelSignature, type ModelTask, type PackagedBundle, type TensorSpec,
 } from '../../bundles/index.js';
 import { FittedPipeline, pipelineFromFeaturesSpec, type FittedPipelineJSON } from '../../preprocessing/index.js';
 import { action, clientFor, globals, keyValues, printObject, UsageError } from '../output.js';
@@ -31,7 +31,7 @@ function readJson(path: string, option: string): unknown {
 }
 
 /** Signature columns of a pipeline's raw inputs: strings where a step matches string categories. */
-function pipelineColumns(pipeline: FittedPipeline): ColumnSpec[] {
+export function pipelineColumns(pipeline: FittedPipeline): ColumnSpec[] {
   const json = pipeline.toJSON() as FittedPipelineJSON;
   const text = new Set<string>();
   for (const step of json.steps) {
@@ -122,19 +122,7 @@ export function registerPackageCommand(models: Command): void {
           trainingDataset: dataset && dataset.length === 2 ? { name: dataset[0]!, version: dataset[1]! } : null,
           metrics: Object.keys(metrics).length > 0 ? metrics : undefined,
         });
-        for (const [path, content] of packaged.files) {
-          mkdirSync(dirname(join(opts.out, path)), { recursive: true });
-          writeFileSync(join(opts.out, path), content);
-        }
-        let registered: unknown = null;
-        if (opts.logTo) {
-          const client = clientFor(command);
-          for (const [path, content] of packaged.files) await client.artifacts.upload(opts.logTo, `model/${path}`, new Blob([content]));
-          if (opts.register) {
-            await client.models.create(opts.register).catch(() => undefined);
-            registered = await client.models.createVersion(opts.register, { source: `runs:/${opts.logTo}/model`, run_id: opts.logTo });
-          }
-        }
+        const registered = await publishBundle(command, packaged, opts);
         const summary = { out: opts.out, format, task: packaged.manifest.task, inputs: signature.inputs.length, files: Object.keys(packaged.manifest.files), registered };
         if (globals(command).json) printObject(command, summary);
         else {
@@ -143,4 +131,22 @@ export function registerPackageCommand(models: Command): void {
         }
       }),
     );
+}
+
+/** Writes a packaged bundle to `out`; with `logTo`, uploads it to that run's `model/` and, with `register`, registers it. */
+export async function publishBundle(
+  command: Command,
+  packaged: PackagedBundle,
+  opts: { out: string; logTo?: string; register?: string },
+): Promise<{ version: number } | null> {
+  for (const [path, content] of packaged.files) {
+    mkdirSync(dirname(join(opts.out, path)), { recursive: true });
+    writeFileSync(join(opts.out, path), content);
+  }
+  if (!opts.logTo) return null;
+  const client = clientFor(command);
+  for (const [path, content] of packaged.files) await client.artifacts.upload(opts.logTo, `model/${path}`, new Blob([content]));
+  if (!opts.register) return null;
+  await client.models.create(opts.register).catch(() => undefined);
+  return client.models.createVersion(opts.register, { source: `runs:/${opts.logTo}/model`, run_id: opts.logTo });
 }
