@@ -59,3 +59,4 @@ export function trainModel(request: TrainModelRequest): TrainModelResult {
       throw new InvalidParameterError(`kind must be 'gbdt' or 'logreg', got '${String((request as { kind?: unknown }).kind)}'.`, 'kind');
   }
 }
+export { logisticAsXgboost } from './logistic-xgboost.js';

@@ -64,6 +64,31 @@ describe('puente train: gradient-boosted trees without Python, logged, registere
     expect(readFileSync(join(out, 'b', 'model.json')).equals(readFileSync(join(out, 'c', 'model.json')))).toBe(true);
   });
 
+  it('trains logistic regression, served as an XGBoost gblinear model that predicts as the trainer does', async () => {
+    const runId = (await t.services.tracking.createRun({})).info.run_id;
+    const summary = JSON.parse(
+      await puente('--json', 'train', '--kind', 'logreg', '--data', `${DATA}/credit_train.csv`, '--target', 'default', '--test', `${DATA}/credit_test.csv`,
+        '--features', `${DATA}/credit_xgb.features.json`, '--out', join(out, 'logreg'), '--log-to', runId, '--register', 'credit-logreg'),
+    );
+    expect(summary.metrics.test_auc).toBeGreaterThan(0.74);
+    const model = JSON.parse(readFileSync(join(out, 'logreg', 'model.json'), 'utf8'));
+    expect(model.learner.gradient_booster.name).toBe('gblinear');
+
+    // The trainer's own prediction, from the same data, against what the server answers.
+    const { trainLogistic, predictLogistic } = await import('../../src/training/index.js');
+    const pipeline = pipelineFromFeaturesSpec(JSON.parse(readFileSync(`${DATA}/credit_xgb.features.json`, 'utf8')));
+    const train = parseCsv(readFileSync(`${DATA}/credit_train.csv`, 'utf8'));
+    const X = pipeline.transform(train as never).matrix;
+    const y = Float32Array.from(train, (r) => r.default as number);
+    const logistic = trainLogistic(X, y, 16, { l2: 1, featureNames: [...pipeline.featureNames] }).modelJson;
+    const test = parseCsv(readFileSync(`${DATA}/credit_test.csv`, 'utf8')).slice(0, 50);
+    const expected = predictLogistic(logistic, pipeline.transform(test as never).matrix);
+    const raw = test.map(({ default: _d, risk_tier: _r, ...rest }) => rest);
+    const res = await t.app.inject({ method: 'POST', url: '/serve/credit-logreg/1/invocations', payload: { dataframe_records: raw } });
+    expect(res.statusCode).toBe(200);
+    (res.json().predictions as number[]).forEach((p, r) => expect(Math.abs(p - expected[r]!)).toBeLessThan(1e-5));
+  });
+
   it('refuses a target that is not a number, naming the row', async () => {
     await expect(puente('train', '--data', `${DATA}/credit_test.csv`, '--target', 'state')).rejects.toThrow(/row 1: target 'state'/);
   });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packageBundle } from '../../bundles/index.js';
-import { FittedPipeline, fitPipeline, pipelineFromFeaturesSpec, type PipelineSpec, type Row } from '../../preprocessing/index.js';
+import { FittedPipeline, fitPipeline, pipelineFromFeaturesSpec, type FittedPipelineJSON, type PipelineSpec, type Row } from '../../preprocessing/index.js';
 import { parseCsv } from '../../serving/index.js';
-import { rocAuc, logLoss, rmse, r2, stringifyXgboostModel, trainGbdt, type GbdtObjective } from '../../training/index.js';
+import { logisticAsXgboost, rocAuc, logLoss, rmse, r2, stringifyXgboostModel, trainGbdt, trainLogistic, type GbdtObjective } from '../../training/index.js';
 import { action, clientFor, globals, printObject, UsageError } from '../output.js';
 import { pipelineColumns, publishBundle } from './package.js';
 
@@ -13,7 +13,9 @@ interface TrainOptions {
   test?: string;
   features?: string;
   preprocessing?: string;
+  kind: string;
   objective: string;
+  l2: string;
   nEstimators: string;
   maxDepth: string;
   learningRate: string;
@@ -45,13 +47,15 @@ function labels(rows: Record<string, unknown>[], target: string, file: string): 
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('train gradient-boosted trees on a CSV without Python; writes a bundle (XGBoost JSON + preprocessing), can log and register it')
+    .description('train gradient-boosted trees or logistic regression on a CSV without Python; writes a bundle (XGBoost JSON + preprocessing), can log and register it')
     .requiredOption('--data <csv>', 'training data (header row)')
     .requiredOption('--target <column>', 'the label column')
     .option('--test <csv>', 'held-out data to report metrics on')
     .option('--features <file>', 'a *.features.json encoding of the raw columns')
     .option('--preprocessing <file>', 'a preprocessing spec (steps) to fit on the training data')
-    .option('--objective <name>', 'binary:logistic or reg:squarederror', 'binary:logistic')
+    .option('--kind <kind>', 'gbdt (histogram gradient-boosted trees) or logreg (L2 logistic regression)', 'gbdt')
+    .option('--objective <name>', 'gbdt: binary:logistic or reg:squarederror', 'binary:logistic')
+    .option('--l2 <x>', 'logreg: L2 penalty', '1')
     .option('--n-estimators <n>', 'trees', '100')
     .option('--max-depth <n>', 'tree depth', '6')
     .option('--learning-rate <x>', 'eta', '0.1')
@@ -64,7 +68,8 @@ export function registerTrainCommand(program: Command): void {
     .action(
       action(async (opts: TrainOptions, command: Command) => {
         if (opts.register && !opts.logTo) throw new UsageError('--register needs --log-to RUN_ID');
-        const objective = opts.objective as GbdtObjective;
+        if (opts.kind !== 'gbdt' && opts.kind !== 'logreg') throw new UsageError('--kind must be gbdt or logreg');
+        const objective = (opts.kind === 'logreg' ? 'binary:logistic' : opts.objective) as GbdtObjective;
         if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new UsageError('--objective must be binary:logistic or reg:squarederror');
         const train = readRows(opts.data, '--data');
         if (train.length === 0) throw new UsageError(`--data ${opts.data} has no rows`);
@@ -86,9 +91,18 @@ export function registerTrainCommand(program: Command): void {
           featureNames: [...featureNames],
         };
         const started = Date.now();
-        const result = trainGbdt(matrix, y, featureNames.length, options);
+        let modelBytes: Buffer;
+        if (opts.kind === 'logreg') {
+          // Served as an XGBoost gblinear model behind a centering step appended to the preprocessing.
+          const logistic = trainLogistic(matrix, y, featureNames.length, { l2: Number(opts.l2), featureNames: [...featureNames] });
+          const { modelJson, centering } = logisticAsXgboost(logistic.modelJson);
+          const json = pipeline.toJSON() as FittedPipelineJSON;
+          pipeline = FittedPipeline.fromJSON({ ...json, steps: [...json.steps, centering] });
+          modelBytes = Buffer.from(JSON.stringify(modelJson));
+        } else {
+          modelBytes = Buffer.from(stringifyXgboostModel(trainGbdt(matrix, y, featureNames.length, options).modelJson));
+        }
         const seconds = (Date.now() - started) / 1000;
-        const modelBytes = Buffer.from(stringifyXgboostModel(result.modelJson));
 
         const metrics: Record<string, number> = {};
         const score = async (rows: Record<string, unknown>[], labelsOf: Float32Array, prefix: string) => {
@@ -119,7 +133,7 @@ export function registerTrainCommand(program: Command): void {
           metrics,
         });
         if (opts.logTo) {
-          const params = Object.entries({ ...options, featureNames: undefined, kind: 'gbdt' })
+          const params = Object.entries(opts.kind === 'logreg' ? { kind: 'logreg', l2: opts.l2 } : { ...options, featureNames: undefined, kind: 'gbdt' })
             .filter(([, v]) => v !== undefined)
             .map(([key, value]) => ({ key, value: String(value) }));
           await clientFor(command).runs.logBatch(opts.logTo, {
@@ -131,7 +145,7 @@ export function registerTrainCommand(program: Command): void {
         const summary = { out: opts.out, seconds, metrics, registered };
         if (globals(command).json) printObject(command, summary);
         else {
-          process.stdout.write(`Trained ${options.nEstimators} trees in ${seconds.toFixed(1)} s; ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);
+          process.stdout.write(`Trained ${opts.kind === 'logreg' ? 'logistic regression' : `${options.nEstimators} trees`} in ${seconds.toFixed(1)} s; ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);
           process.stdout.write(`Bundle written to ${opts.out}${registered ? `; registered ${opts.register} version ${registered.version}` : ''}.\n`);
         }
       }),

@@ -96,3 +96,39 @@ export class JsForestEngine implements ForestEngine {
     }
   }
 }
+
+/**
+ * gblinear: each margin gains its group's bias plus weight × value for every present feature.
+ * A missing value contributes nothing, as in XGBoost (its linear booster reads rows as sparse).
+ */
+export class LinearEngine implements ForestEngine {
+  readonly kind = 'js';
+  readonly #weights: Float32Array;
+  readonly #numFeatures: number;
+  readonly #numGroups: number;
+  readonly #row: Float32Array;
+
+  constructor(weights: Float32Array, numFeatures: number, numGroups: number) {
+    this.#weights = weights;
+    this.#numFeatures = numFeatures;
+    this.#numGroups = numGroups;
+    this.#row = new Float32Array(2 * numFeatures);
+  }
+
+  accumulate(rows: XgboostRows, n: number, margins: Float32Array): void {
+    const F = this.#numFeatures;
+    const G = this.#numGroups;
+    const w = this.#weights;
+    for (let r = 0; r < n; r++) {
+      fillRowBlock(rows, F, r, 1, this.#row);
+      for (let g = 0; g < G; g++) {
+        let sum = w[F * G + g]!;
+        for (let f = 0; f < F; f++) {
+          const x = this.#row[f]!;
+          if (x === x) sum += w[f * G + g]! * x;
+        }
+        margins[r * G + g] = Math.fround(margins[r * G + g]! + sum);
+      }
+    }
+  }
+}

@@ -12,7 +12,12 @@ import type { UbjsonValue } from './ubjson.js';
 export interface ModelDocument {
   readonly version: readonly number[] | undefined;
   readonly objective: ObjectiveSpec;
-  readonly booster: 'gbtree' | 'dart';
+  readonly booster: 'gbtree' | 'dart' | 'gblinear';
+  /**
+   * gblinear models: (num_feature + 1) × groups weights as XGBoost stores them, feature f of
+   * group g at [f * groups + g], the biases last. Absent for tree models.
+   */
+  readonly linearWeights?: Float32Array;
   /** base_score as stored (output space), one per output group after broadcasting. */
   readonly baseScore: readonly number[];
   readonly numClass: number;
@@ -154,9 +159,13 @@ export function readModelDocument(doc: Json, label: string): ModelDocument {
     }
     weights = booster.weight_drop;
   } else if (boosterName === 'gblinear') {
-    return rd.fail('learner.gradient_booster.name', "is 'gblinear': linear boosters are not supported, only tree models (gbtree, dart)");
+    if (numFeatures === 0) rd.fail('learner.learner_model_param.num_feature', 'must be set for a gblinear model');
+    const linear = rd.object(booster.model, 'learner.gradient_booster.model');
+    const size = (numFeatures + 1) * numGroups;
+    const linearWeights = Float32Array.from(rd.floats(linear.weights, 'learner.gradient_booster.model.weights', size));
+    return { version, objective, booster: 'gblinear', linearWeights, baseScore, numClass, numFeatures, numGroups, featureNames, featureTypes, trees: [] };
   } else {
-    return rd.fail('learner.gradient_booster.name', `is '${boosterName}'; only gbtree and dart tree models are supported`);
+    return rd.fail('learner.gradient_booster.name', `is '${boosterName}'; only gbtree, dart and gblinear models are supported`);
   }
   if (weights === undefined && model.weight_drop !== undefined) {
     weights = model.weight_drop;

@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../errors/index.js';
-import { JsForestEngine, type ForestEngine } from './engine.js';
+import { JsForestEngine, LinearEngine, type ForestEngine } from './engine.js';
 import { compileForest, type XgboostForest } from './forest.js';
 import { readModelDocument, type ModelDocument } from './model-document.js';
 import { applyTransform, argmaxRow, baseScoreToMargin, predictionWidth, type OutputTransform } from './objectives.js';
@@ -44,7 +44,7 @@ export interface XgboostModel {
   /** XGBoost version that saved the model ([major, minor, patch]) when the file records it. */
   readonly xgboostVersion: readonly number[] | undefined;
   readonly objective: string;
-  readonly booster: 'gbtree' | 'dart';
+  readonly booster: 'gbtree' | 'dart' | 'gblinear';
   /** learner.feature_names when the model was trained with named columns. */
   readonly featureNames: readonly string[] | undefined;
   /** learner.feature_types ('float', 'int', 'q', 'c' …) when present. */
@@ -94,6 +94,10 @@ export function loadXgboostModel(bytes: Uint8Array | string, name?: string, opti
     }
     return m;
   });
+  if (doc.linearWeights) {
+    const linear = new LinearEngine(doc.linearWeights, doc.numFeatures, doc.numGroups);
+    return new CompiledXgboostModel(name, label, format, doc, forest, baseMargins, linear);
+  }
   let engine: ForestEngine | null = engineChoice === 'js' ? null : WasmForestEngine.create(forest);
   if (!engine && engineChoice === 'wasm') {
     throw new InvalidParameterError(`${label}: the WebAssembly kernel is unavailable here or the model does not fit in its memory.`, 'engine');
@@ -165,7 +169,7 @@ class CompiledXgboostModel implements XgboostModel {
   readonly format: XgboostModelFormat;
   readonly xgboostVersion: readonly number[] | undefined;
   readonly objective: string;
-  readonly booster: 'gbtree' | 'dart';
+  readonly booster: 'gbtree' | 'dart' | 'gblinear';
   readonly featureNames: readonly string[] | undefined;
   readonly featureTypes: readonly string[] | undefined;
   readonly numFeatures: number;

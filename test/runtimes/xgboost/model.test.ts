@@ -155,9 +155,28 @@ describe('format detection and refusals', () => {
     expect(loadFailure(docBytes(doc)).message).toContain('tree 1 has a categorical split (node 0)');
   });
 
-  it('refuses linear boosters and vector-leaf trees', () => {
-    const linear = { learner: { ...modelDoc('house').learner, gradient_booster: { name: 'gblinear', model: { weights: [0.5] } } } };
-    expect(loadFailure(docBytes(linear)).message).toContain("is 'gblinear': linear boosters are not supported");
+  it('evaluates gblinear models: bias plus weight × value, missing values contributing nothing', () => {
+    // Two features, binary:logistic with base_score 0.5 (margin 0): margin = 0.25 + 2·x0 - 1·x1.
+    const learner = modelDoc('credit').learner;
+    const doc = {
+      learner: {
+        ...learner,
+        feature_names: ['a', 'b'],
+        feature_types: ['float', 'float'],
+        learner_model_param: { ...learner.learner_model_param, num_feature: '2', base_score: '5E-1' },
+        gradient_booster: { name: 'gblinear', model: { weights: [2, -1, 0.25] } },
+      },
+    };
+    const model = loadXgboostModel(docBytes(doc), 'linear');
+    expect(model.booster).toBe('gblinear');
+    const out = model.predict([[1, 2], [NaN, 2], [3, null]], { outputMargin: true });
+    expect(Array.from(out.margins)).toEqual([0.25, -1.75, 6.25]);
+    const p = model.predict([[1, 2]]).predictions[0]!;
+    expect(p).toBeCloseTo(1 / (1 + Math.exp(-0.25)), 6);
+    expect(loadFailure(docBytes({ learner: { ...doc.learner, gradient_booster: { name: 'gblinear', model: { weights: [1] } } } })).message).toContain('weights');
+  });
+
+  it('refuses vector-leaf trees', () => {
     const vector = modelDoc('house');
     vector.learner.gradient_booster.model!.gbtree_model_param!.size_leaf_vector = '3';
     expect(loadFailure(docBytes(vector)).message).toContain('vector-leaf trees');
