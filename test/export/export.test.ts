@@ -60,10 +60,24 @@ describe('puente models export', () => {
     xgbRaw = readRows('credit_test.csv').slice(0, 100).map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
   }, 120_000);
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    // Wait for every context server to be gone before closing the app (a lingering child would keep the run open).
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const force = setTimeout(() => c.kill('SIGKILL'), 3_000);
+            c.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     await t?.close();
     if (work) rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   /** Starts a context's server as its Dockerfile's CMD does (port 0: any free one); resolves its URL. */
   async function startContext(dir: string, env: Record<string, string>): Promise<{ url: string; proc: ChildProcess; loadMs: number }> {
