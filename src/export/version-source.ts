@@ -1,9 +1,9 @@
 import { artifactBundleSource, MANIFEST_FILE, readBundle, sha256Hex, type BundleManifest, type BundleSource, type LoadedBundle } from '../bundles/index.js';
 import { artifactKeyFromUri, type ArtifactStore } from '../artifacts/index.js';
-import { PuenteApiError, type PuenteClient } from '../client/index.js';
+import type { PuenteClient } from '../client/index.js';
 import { PuenteError } from '../errors/index.js';
 import type { ModelVersion, RegistryService } from '../registry/index.js';
-import { storeCatalog, remoteCatalog, type ModelCatalog } from '../serving/index.js';
+import { proxyBundleSource, storeCatalog, remoteCatalog, type ModelCatalog } from '../serving/index.js';
 
 /** One registered version, resolved, with a way to read every file of its bundle. */
 export interface VersionToExport {
@@ -94,35 +94,3 @@ export function checkHashes(manifest: BundleManifest, files: Map<string, Buffer>
   }
 }
 
-const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
-
-/** A bundle's files through a server's artifact proxy (listing and download). */
-function proxyBundleSource(client: PuenteClient, prefix: string): BundleSource {
-  const t = client.transport;
-  const enc = (p: string) => p.split('/').map(encodeURIComponent).join('/');
-  const walk = async (dir: string): Promise<string[]> => {
-    const res = await t.json<{ files?: { path: string; is_dir: boolean }[] }>('GET', PROXY, { query: { path: dir === '' ? prefix : `${prefix}/${dir}` } });
-    const out: string[] = [];
-    for (const f of res.files ?? []) {
-      // The proxy names entries by their last segment.
-      const name = f.path.split('/').pop()!;
-      const path = dir === '' ? name : `${dir}/${name}`;
-      if (f.is_dir) out.push(...(await walk(path)));
-      else out.push(path);
-    }
-    return out;
-  };
-  return {
-    description: `${t.baseUrl} artifacts ${prefix}`,
-    list: () => walk(''),
-    async read(path) {
-      try {
-        const res = await t.raw('GET', `${t.baseUrl}${PROXY}/${enc(`${prefix}/${path}`)}`, { headers: t.headers() });
-        return Buffer.from(await res.arrayBuffer());
-      } catch (err) {
-        if (err instanceof PuenteApiError && err.status === 404) return null;
-        throw err;
-      }
-    },
-  };
-}

@@ -63,15 +63,17 @@ function storageKey(mv: ModelVersion): string {
 
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 
-/** A bundle read through a server's artifact proxy. */
-function proxyBundleSource(client: PuenteClient, prefix: string): BundleSource {
+/** A bundle's files through a server's artifact proxy (listing and download). */
+export function proxyBundleSource(client: PuenteClient, prefix: string): BundleSource {
   const t = client.transport;
   const enc = (p: string) => p.split('/').map(encodeURIComponent).join('/');
   const walk = async (dir: string): Promise<string[]> => {
     const res = await t.json<{ files?: { path: string; is_dir: boolean }[] }>('GET', PROXY, { query: { path: dir === '' ? prefix : `${prefix}/${dir}` } });
     const out: string[] = [];
     for (const f of res.files ?? []) {
-      const path = dir === '' ? f.path : `${dir}/${f.path}`;
+      // The proxy names entries by their last segment.
+      const name = f.path.split('/').pop()!;
+      const path = dir === '' ? name : `${dir}/${name}`;
       if (f.is_dir) out.push(...(await walk(path)));
       else out.push(path);
     }

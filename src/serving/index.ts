@@ -7,4 +7,4 @@ export { slicePrediction, concatRows, type Prediction, type Predictor, type Pred
 export { ModelHost, type ModelHostOptions, type HostedModel, type HostedPrediction } from './model-host.js';
 export { RUNTIMES } from './runtimes.js';
 export { columnMatrixEncoder, matrixEncoderFor, type MatrixEncoder } from './matrix.js';
-export { storeCatalog, remoteCatalog, type ModelCatalog } from './catalog.js';
+export { storeCatalog, remoteCatalog, proxyBundleSource, type ModelCatalog } from './catalog.js';
