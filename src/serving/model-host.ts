@@ -3,7 +3,7 @@ import type { BundleManifest, ModelFormat } from '../bundles/index.js';
 import { InvalidParameterError, PuenteError } from '../errors/index.js';
 import type { ModelCatalog } from './catalog.js';
 import { MicroBatcher } from './micro-batcher.js';
-import { checkRows, type CheckOptions, type Row } from './rows.js';
+import { rowChecker, type CheckOptions, type Row } from './rows.js';
 import { concatRows, slicePrediction, type Prediction, type Predictor, type PredictorFactory } from './predictor.js';
 
 export interface ModelHostOptions {
@@ -33,6 +33,8 @@ export interface HostedModel {
   readonly manifest: BundleManifest;
   readonly predictor: Predictor;
   readonly batcher: MicroBatcher<Row[], Prediction>;
+  /** Checks request records against the signature (lookups built once, at load). */
+  readonly check: (records: readonly Record<string, unknown>[]) => Row[];
   lastUsed: number;
 }
 
@@ -102,22 +104,24 @@ export class ModelHost {
     }
   }
 
-  /** Validates rows against the version's signature and predicts them (micro-batched). */
-  async predict(name: string, ref: string | undefined, records: Record<string, unknown>[]): Promise<HostedPrediction> {
+  /**
+   * Validates records against the signature of a version obtained from `get` and predicts them
+   * (micro-batched). Taking the hosted model, not a reference, means the request is checked and
+   * answered by one version even if an alias moves meanwhile, and is resolved once.
+   */
+  async predict(hosted: HostedModel, records: Record<string, unknown>[]): Promise<HostedPrediction> {
     const started = process.hrtime.bigint();
-    let hosted: HostedModel | undefined;
+    const labels = { model: hosted.name, version: String(hosted.version) };
     try {
-      hosted = await this.get(name, ref);
       if (records.length === 0) throw new InvalidParameterError('The request holds no rows to predict.', 'inputs');
-      const rows = checkRows(records, hosted.manifest.signature, this.#o.check);
-      const prediction = await hosted.batcher.submit(rows);
-      this.#requests?.inc({ model: name, version: String(hosted.version), status: 'ok' });
-      return { name, version: hosted.version, prediction };
+      const prediction = await hosted.batcher.submit(hosted.check(records));
+      this.#requests?.inc({ ...labels, status: 'ok' });
+      return { name: hosted.name, version: hosted.version, prediction };
     } catch (err) {
-      this.#requests?.inc({ model: name, version: hosted ? String(hosted.version) : 'unknown', status: err instanceof PuenteError && err.status < 500 ? 'invalid' : 'error' });
+      this.#requests?.inc({ ...labels, status: err instanceof PuenteError && err.status < 500 ? 'invalid' : 'error' });
       throw err;
     } finally {
-      if (hosted) this.#latency?.observe({ model: name, version: String(hosted.version) }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.#latency?.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -169,7 +173,7 @@ export class ModelHost {
       maxWaitMs: this.#o.maxBatchWaitMs ?? 0,
       onBatch: (rows) => this.#batchRows?.observe(labels, rows),
     });
-    return { name, version, manifest: bundle.manifest, predictor, batcher, lastUsed: Date.now() };
+    return { name, version, manifest: bundle.manifest, predictor, batcher, check: rowChecker(bundle.manifest.signature, this.#o.check), lastUsed: Date.now() };
   }
 
   async #evict(): Promise<void> {

@@ -23,28 +23,35 @@ const NUMERIC = new Set(['double', 'float', 'long', 'integer']);
  * missing values. Every error names the column and the row, so a caller can fix the request.
  */
 export function checkRows(rows: readonly Record<string, unknown>[], signature: ModelSignature, options: CheckOptions = {}): Row[] {
+  return rowChecker(signature, options)(rows);
+}
+
+/** `checkRows` for one signature, with its lookups built once (a served model builds it when it loads). */
+export function rowChecker(signature: ModelSignature, options: CheckOptions = {}): (rows: readonly Record<string, unknown>[]) => Row[] {
   const columns = signature.inputs;
-  if (columns.length === 0) throw new InvalidParameterError('This model has no input signature; log it with one (mlflow.models.infer_signature) to serve it.', 'signature');
   const known = new Set(columns.map((c) => c.name));
   const categorySets = new Map(columns.filter((c) => c.categories).map((c) => [c.name, new Set(c.categories)]));
-  const out: Row[] = new Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const input = rows[r]!;
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      throw new InvalidParameterError(`Row ${r} is not an object of column values.`, 'inputs');
-    }
-    if (options.extraColumns !== 'drop') {
-      for (const name in input) {
-        if (!known.has(name)) throw new InvalidParameterError(`Row ${r}: column '${name}' is not an input of this model (inputs: ${[...known].join(', ')}).`, name);
+  return (rows) => {
+    if (columns.length === 0) throw new InvalidParameterError('This model has no input signature; log it with one (mlflow.models.infer_signature) to serve it.', 'signature');
+    const out: Row[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const input = rows[r]!;
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        throw new InvalidParameterError(`Row ${r} is not an object of column values.`, 'inputs');
       }
+      if (options.extraColumns !== 'drop') {
+        for (const name in input) {
+          if (!known.has(name)) throw new InvalidParameterError(`Row ${r}: column '${name}' is not an input of this model (inputs: ${[...known].join(', ')}).`, name);
+        }
+      }
+      const row: Row = {};
+      for (const col of columns) {
+        row[col.name] = checkCell(input[col.name], col, r, name => categorySets.get(name), options.unknownCategories ?? 'allow', col.name in input);
+      }
+      out[r] = row;
     }
-    const row: Row = {};
-    for (const col of columns) {
-      row[col.name] = checkCell(input[col.name], col, r, name => categorySets.get(name), options.unknownCategories ?? 'allow', col.name in input);
-    }
-    out[r] = row;
-  }
-  return out;
+    return out;
+  };
 }
 
 function checkCell(

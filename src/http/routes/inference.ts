@@ -75,7 +75,7 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
     const version = refOf(request.params.version);
     const hosted = await host.get(model, version);
     const parsed = parseInferRequest(request.body, hosted.manifest.signature);
-    const result = await host.predict(model, version, parsed.rows);
+    const result = await host.predict(hosted, parsed.rows);
     const outputs = parsed.outputs ? result.prediction.outputs.filter((o) => parsed.outputs!.includes(o.name)) : result.prediction.outputs;
     if (parsed.outputs && outputs.length !== parsed.outputs.length) {
       const known = result.prediction.outputs.map((o) => o.name);
@@ -96,7 +96,7 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
   const invocations = async (model: string, ref: string | undefined, request: FastifyRequest, reply: FastifyReply) => {
     const hosted = await host.get(model, ref);
     const records = parseScoringRequest(request.body, request.headers['content-type'], hosted.manifest.signature);
-    const result: HostedPrediction = await host.predict(model, ref, records);
+    const result: HostedPrediction = await host.predict(hosted, records);
     reply.header(VERSION_HEADER, String(result.version));
     return { predictions: result.prediction.predictions };
   };
