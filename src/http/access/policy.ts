@@ -40,7 +40,7 @@ export interface RolePolicy {
   /** Inference routes: tokens with the inference scope may call them. */
   readonly inference?: boolean;
   /** The route creates a resource of this type: its creator becomes its admin. */
-  readonly creates?: 'experiment' | 'registered_model';
+  readonly creates?: 'experiment' | 'registered_model' | 'dataset' | 'deployment';
   /** The route renames the resource it acts on; the new id is in this field. Grants follow. */
   readonly renames?: string;
   /** The route deletes the resource for good; its grants go too. */
@@ -127,6 +127,18 @@ export const loggedModelField = (name = 'model_id'): ResourceResolver => async (
 export const modelField = (name = 'name'): ResourceResolver => async (request) => {
   const id = requestField(request, name);
   return one(id === undefined ? null : { type: 'registered_model', id });
+};
+
+/** The dataset named by a field. */
+export const datasetField = (name = 'name'): ResourceResolver => async (request) => {
+  const id = requestField(request, name);
+  return one(id === undefined ? null : { type: 'dataset', id });
+};
+
+/** The deployment named by a field. */
+export const deploymentField = (name = 'name'): ResourceResolver => async (request) => {
+  const id = requestField(request, name);
+  return one(id === undefined ? null : { type: 'deployment', id });
 };
 
 /**
