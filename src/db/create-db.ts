@@ -7,6 +7,7 @@ import type { DatabaseConfig } from '../config/index.js';
 import { capabilitiesFor, type DbCapabilities, type DialectName } from './capabilities.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { securityMigration } from './migrations/0002-security.js';
+import { deploymentsMigration } from './migrations/0003-deployments.js';
 import type { Database } from './schema.js';
 
 /** An open metadata store: the typed query builder plus what differs between engines. */
@@ -124,7 +125,7 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
 
 function wrap(kysely: Kysely<Database>, dialect: DialectName, schema?: string): PuenteDb {
   const provider: MigrationProvider = {
-    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect) }),
+    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect), '0003-deployments': deploymentsMigration(dialect) }),
   };
   return {
     kysely,

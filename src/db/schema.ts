@@ -218,6 +218,62 @@ export interface ArtifactDataKeysTable {
 }
 
 /** Every table Puente owns, for Kysely's typed query builder. */
+export interface DeploymentsTable {
+  name: string;
+  description: string;
+  revision: number;
+  /** JSON of the DeploymentSpec. */
+  spec: string;
+  created_at: number;
+  updated_at: number;
+  created_by: string | null;
+}
+
+export interface DeploymentRevisionsTable {
+  name: string;
+  revision: number;
+  spec: string;
+  created_at: number;
+  created_by: string | null;
+  reason: string;
+}
+
+export interface DeploymentStatsTable {
+  stat_id: Generated<number>;
+  deployment: string;
+  model: string;
+  version: number;
+  role: string;
+  period_start: number;
+  period_end: number;
+  requests: number;
+  errors: number;
+  /** JSON object: latency bucket index → count. */
+  latency: string;
+  /** JSON object: prediction bin → count. */
+  predictions: string;
+  shadow_compared: number;
+  shadow_agreed: number;
+}
+
+export interface PredictionsTable {
+  prediction_id: string;
+  row_index: number;
+  deployment: string | null;
+  model: string;
+  version: number;
+  role: string | null;
+  at: number;
+  latency_ms: number;
+  /** JSON of the input record. */
+  inputs: string;
+  /** JSON of the row's prediction. */
+  output: string;
+  /** JSON of the ground-truth label, once feedback arrived. */
+  label: string | null;
+  label_at: number | null;
+}
+
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -245,4 +301,8 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   artifact_data_keys: ArtifactDataKeysTable;
+  deployments: DeploymentsTable;
+  deployment_revisions: DeploymentRevisionsTable;
+  deployment_stats: DeploymentStatsTable;
+  predictions: PredictionsTable;
 }
