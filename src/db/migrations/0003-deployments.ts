@@ -29,7 +29,7 @@ export function deploymentsMigration(dialect: DialectName): Migration {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('created_by', 'varchar(256)')
         .addColumn('reason', 'text', (c) => c.notNull())
-        .addPrimaryKey('deployment_revisions_pk', ['name', 'revision'])
+        .addPrimaryKeyConstraint('deployment_revisions_pk', ['name', 'revision'])
         .execute();
 
       // One row per serving process, version and flush period: counts and sparse histograms (JSON).
@@ -64,7 +64,7 @@ export function deploymentsMigration(dialect: DialectName): Migration {
         .addColumn('output', 'text', (c) => c.notNull())
         .addColumn('label', 'text')
         .addColumn('label_at', 'bigint')
-        .addPrimaryKey('predictions_pk', ['prediction_id', 'row_index'])
+        .addPrimaryKeyConstraint('predictions_pk', ['prediction_id', 'row_index'])
         .execute();
       await db.schema.createIndex('predictions_deployment_at').on('predictions').columns(['deployment', 'at']).execute();
       await db.schema.createIndex('predictions_model_at').on('predictions').columns(['model', 'version', 'at']).execute();
