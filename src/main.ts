@@ -12,6 +12,11 @@ import { AuditService } from './audit/index.js';
 import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
 import { PuenteClient } from './client/index.js';
+import { EventBus } from './events/index.js';
+import { PredictionLog } from './predictions/index.js';
+import {
+  CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, TrafficFlusher, TrafficRecorder,
+} from './deployments/index.js';
 import { buildApp, buildStandaloneApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
 
@@ -24,16 +29,32 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
   const tracking = new TrackingService({ db, artifacts });
   const registry = new RegistryService({ db, tracking });
+  const deploymentRepo = new DeploymentRepo(db);
   const resourceExists = async (ref: ResourceRef): Promise<boolean> => {
+    if (ref.type === 'deployment') return (await deploymentRepo.get(ref.id)) !== null;
     const found = ref.type === 'experiment' ? tracking.getExperiment(ref.id) : ref.type === 'registered_model' ? registry.getRegisteredModel(ref.id) : null;
-    // Datasets and deployments have no store yet: nothing of theirs can be granted.
     return found === null ? false : found.then(() => true, () => false);
   };
   const auth = new AuthService({ db, resourceExists });
   const audit = options.audit === false ? null : new AuditService({ db });
   const webhooks = new WebhookSender({ policy: new WebhookTargetPolicy(options.webhookAllowedHosts ?? []) });
-  const models = new ModelHost({ catalog: storeCatalog(registry, artifacts), runtimes: RUNTIMES, metrics: metricsRegistry });
-  return { version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models };
+  const catalog = storeCatalog(registry, artifacts);
+  const models = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
+  const events = new EventBus();
+  const predictions = new PredictionLog(db, { sampleRate: options.predictionSampleRate });
+  const recorder = new TrafficRecorder();
+  const flusher = new TrafficFlusher({ recorder, repo: deploymentRepo, periodMs: options.trafficFlushMs });
+  const gateway = new DeploymentGateway({
+    host: models, recorder, log: predictions, metrics: metricsRegistry, refreshMs: options.deploymentRefreshMs,
+    source: (name) => deployments.get(name),
+  });
+  const deployments = new DeploymentService({ repo: deploymentRepo, catalog, host: models, gateway, log: predictions, events });
+  const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });
+  const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher });
+  return {
+    version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models,
+    events, predictions, deployments, gateway, trafficFlusher: flusher, canaryController, deploymentStatus,
+  };
 }
 
 /** Choices of the composition root that tests and benchmarks vary. */
@@ -42,6 +63,14 @@ export interface ComposeOptions {
   readonly audit?: boolean;
   /** Hosts webhooks may reach (PUENTE_WEBHOOK_ALLOWED_HOSTS). */
   readonly webhookAllowedHosts?: readonly string[];
+  /** Share of predictions written to the prediction log (default 1). */
+  readonly predictionSampleRate?: number;
+  /** How often traffic summaries are written for canary analysis (ms, default 1000). */
+  readonly trafficFlushMs?: number;
+  /** How long a deployment's policy is cached on the serving path (ms, default 1000). */
+  readonly deploymentRefreshMs?: number;
+  /** How often the canary controller looks for finished intervals (ms, default 1000). */
+  readonly canaryTickMs?: number;
 }
 
 /** A running server. */
@@ -79,6 +108,9 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
       rateLimitPerMinute: config.rateLimitPerMinute,
     });
     await app.listen({ host: config.host, port: config.port });
+    // The server drives canaries; replicas of `puente serve` only report their traffic.
+    services.trafficFlusher.start();
+    services.canaryController.start();
   } catch (err) {
     await db.close();
     throw err;

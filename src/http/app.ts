@@ -9,6 +9,7 @@ import { installAccessControl } from './access/index.js';
 import { installCors, installHsts, installRateLimit } from './hardening.js';
 import { healthRoutes } from './routes/health.js';
 import { inferenceRoutes } from './routes/inference.js';
+import { deploymentInferenceRoutes } from './routes/deployment-inference.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
 
@@ -103,6 +104,9 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
 
   // Audit records still queued are written before the store closes.
   app.addHook('onClose', async () => {
+    await services.canaryController.stop();
+    await services.trafficFlusher.stop();
+    await services.predictions.close();
     await services.audit?.flush();
     await services.models.close();
   });
@@ -133,6 +137,9 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
 
   await app.register(healthRoutes, { services });
   await app.register(inferenceRoutes, { host: services.models, version: services.version, ready: () => services.db.ping().then(() => true, () => false) });
+  await app.register(deploymentInferenceRoutes, {
+    prefix: '/deployments/:deployment', gateway: services.gateway, version: services.version, ready: () => services.db.ping().then(() => true, () => false),
+  });
   await app.register(mlflowCompatRoutes, { services });
   await app.register(nativeApiRoutes, { services, prefix: '/api/v1' });
   return app;

@@ -7,6 +7,9 @@ import type { AuthService } from '../auth/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { WebhookSender } from '../webhooks/index.js';
 import type { ModelHost } from '../serving/index.js';
+import type { EventBus } from '../events/index.js';
+import type { PredictionLog } from '../predictions/index.js';
+import type { CanaryController, DeploymentGateway, DeploymentService, DeploymentStatusReader, TrafficFlusher } from '../deployments/index.js';
 
 /** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
 export interface AppServices {
@@ -23,4 +26,14 @@ export interface AppServices {
   readonly webhooks: WebhookSender;
   /** Serves registered model versions (loaded on first use). */
   readonly models: ModelHost;
+  /** Publish/subscribe between modules (deployments, alerts, pipelines). */
+  readonly events: EventBus;
+  /** Served predictions and their feedback labels. */
+  readonly predictions: PredictionLog;
+  readonly deployments: DeploymentService;
+  /** The serving path of deployments. */
+  readonly gateway: DeploymentGateway;
+  readonly trafficFlusher: TrafficFlusher;
+  readonly canaryController: CanaryController;
+  readonly deploymentStatus: DeploymentStatusReader;
 }

@@ -1,6 +1,6 @@
 import type { Role } from '../../auth/index.js';
 import {
-  artifactPath, experimentByName, experimentField, grantTarget, loggedModelField, modelField, runField, runList,
+  artifactPath, deploymentField, experimentByName, experimentField, grantTarget, loggedModelField, modelField, runField, runList,
   type AccessPolicy, type ResourceResolver, type RolePolicy,
 } from './policy.js';
 
@@ -31,6 +31,7 @@ const exp = experimentField('experiment_id');
 const run = runField('run_id', 'run_uuid');
 const loggedModel = loggedModelField('model_id');
 const model = modelField('name');
+const deployment = deploymentField('name');
 const expSnap = { snapshot: 'experiment' } as const;
 const modelSnap = { snapshot: 'registered_model' } as const;
 
@@ -173,6 +174,24 @@ const NATIVE: Record<string, AccessPolicy> = {
   'DELETE /grants/:grant_id': authenticated,
   'GET /audit': admin(),
   'GET /audit/verify': admin(),
+  // Deployments: reading needs viewer, moving traffic needs deployer, deleting admin.
+  'POST /deployments': deployer(undefined, { creates: 'deployment' }),
+  'GET /deployments': search,
+  'GET /deployments/:name': viewer(deployment),
+  'DELETE /deployments/:name': admin(deployment, { deletes: true }),
+  'GET /deployments/:name/history': viewer(deployment),
+  'GET /deployments/:name/status': viewer(deployment),
+  'POST /deployments/:name/blue-green': deployer(deployment),
+  'POST /deployments/:name/canary': deployer(deployment),
+  'POST /deployments/:name/shadow': deployer(deployment),
+  'POST /deployments/:name/ab': deployer(deployment),
+  'POST /deployments/:name/traffic': deployer(deployment),
+  'POST /deployments/:name/promote': deployer(deployment),
+  'POST /deployments/:name/rollback': deployer(deployment),
+  'POST /deployments/:name/pause': deployer(deployment),
+  'POST /deployments/:name/resume': deployer(deployment),
+  // Applications send labels with the token they predict with.
+  'POST /deployments/:name/feedback': editor(deployment, { inference: true }),
 };
 
 const ARTIFACT_PROXY: Record<string, AccessPolicy> = {
@@ -195,6 +214,19 @@ const INFERENCE: Record<string, AccessPolicy> = Object.fromEntries(
   ]).concat([['POST /serve/:model/:ref/invocations', viewer(servedModel, { inference: true })]]),
 );
 
+/** Calling deployments: a viewer of the deployment, or an inference-scoped token with that role. */
+const servedDeployment = deploymentField('deployment');
+const DEPLOYMENT_INFERENCE: Record<string, AccessPolicy> = Object.fromEntries(
+  ['', '/v2/models/:model', '/v2/models/:model/versions/:version']
+    .flatMap((p) => (p === ''
+      ? [['POST /invocations'], ['GET /v2'], ['GET /v2/health/live'], ['GET /v2/health/ready']]
+      : [[`GET ${p}`], [`GET ${p}/ready`], [`POST ${p}/infer`]]))
+    .map(([route]) => {
+      const [method, path] = route!.split(' ');
+      return [`${method} /deployments/:deployment${path}`, viewer(servedDeployment, { inference: true })];
+    }),
+);
+
 const PREFIXED: [prefix: string, table: Record<string, AccessPolicy>][] = [
   ['/api/2.0/mlflow-artifacts', ARTIFACT_PROXY],
   ['/api/2.0/mlflow', MLFLOW],
@@ -205,7 +237,7 @@ const PREFIXED: [prefix: string, table: Record<string, AccessPolicy>][] = [
 /** The policy of a route, or undefined when it has none (which the access hooks treat as a denial). */
 export function policyFor(method: string, url: string): AccessPolicy | undefined {
   if (PUBLIC_ROUTES.includes(`${method} ${url}`)) return { kind: 'public' };
-  const inference = INFERENCE[`${method} ${url}`];
+  const inference = INFERENCE[`${method} ${url}`] ?? DEPLOYMENT_INFERENCE[`${method} ${url}`];
   if (inference) return inference;
   for (const [prefix, table] of PREFIXED) {
     if (url.startsWith(`${prefix}/`)) return table[`${method} ${url.slice(prefix.length)}`];

@@ -5,6 +5,7 @@ import { runsRoutes } from './runs.js';
 import { modelsRoutes } from './models.js';
 import { artifactsRoutes } from './artifacts.js';
 import { authRoutes } from './auth.js';
+import { deploymentsRoutes } from './deployments.js';
 
 /** The native API, mounted at /api/v1: one encapsulated plugin per module. */
 export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
@@ -13,4 +14,5 @@ export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   await app.register(modelsRoutes, { services });
   await app.register(artifactsRoutes, { services });
   await app.register(authRoutes, { services });
+  await app.register(deploymentsRoutes, { services });
 };

@@ -17,7 +17,7 @@ export const VERSION_HEADER = 'x-puente-model-version';
 type ModelParams = { model: string; version?: string };
 
 /** Open Inference errors carry `error` (the protocol's field) beside our code and message. */
-function openInferenceErrors(app: FastifyInstance): void {
+export function openInferenceErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = isPuenteError(error) ? error.code : error.validation ? 'INVALID_PARAMETER_VALUE' : error.statusCode === 413 ? 'REQUEST_TOO_LARGE' : 'INTERNAL_ERROR';
     const status = statusForCode(code);
@@ -110,6 +110,6 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
 };
 
 /** Open Inference `platform` names: `<runtime>_<format>`. */
-function platformOf(format: string): string {
+export function platformOf(format: string): string {
   return format === 'onnx' ? 'onnx_onnxv1' : `puente_${format}`;
 }
