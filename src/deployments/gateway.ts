@@ -6,6 +6,24 @@ import { TrafficRecorder, predictionsAgree } from './traffic.js';
 import { findTarget, liveOrder, routeRequest } from './routing.js';
 import type { Deployment, VersionSlot } from './types.js';
 
+/** One answered request of a live version, as observers (monitoring) receive it, after the caller was answered. */
+export interface ServedPrediction {
+  readonly prediction_id: string;
+  readonly deployment: string;
+  readonly model: string;
+  readonly version: number;
+  readonly role: string;
+  readonly at: number;
+  readonly latency_ms: number;
+  readonly inputs: readonly Record<string, unknown>[];
+  readonly predictions: readonly unknown[];
+  /** The version's bundle manifest (signature, task, training dataset). */
+  readonly manifest: HostedModel['manifest'];
+}
+
+/** Called for every served prediction; must be cheap (O(columns)) and must not throw. */
+export type PredictionObserver = (served: ServedPrediction) => void;
+
 /** Where a gateway reads deployments from: this store, or a remote server. */
 export type DeploymentSource = (name: string) => Promise<Deployment>;
 
@@ -52,6 +70,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class DeploymentGateway {
   readonly #o: GatewayOptions;
   readonly #cache = new Map<string, Cached>();
+  readonly #observers = new Set<PredictionObserver>();
   readonly #pending = new Map<string, Promise<Cached>>();
   readonly #requests: Counter<'deployment' | 'model' | 'version' | 'role' | 'status'> | undefined;
   readonly #latency: Histogram<'deployment' | 'model' | 'version' | 'role'> | undefined;
@@ -72,6 +91,12 @@ export class DeploymentGateway {
       this.#revision = new Gauge({ name: 'puente_deployment_revision', help: 'Revision of each deployment this process serves.', labelNames: ['deployment'], registers });
       this.#shadowCompared = new Counter({ name: 'puente_deployment_shadow_rows_total', help: 'Rows mirrored to a shadow version, by agreement with the primary answer.', labelNames: ['deployment', 'model', 'version', 'result'], registers });
     }
+  }
+
+  /** Adds an observer of served predictions (monitoring); returns the function that removes it. */
+  observe(observer: PredictionObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
   }
 
   /** Forgets a cached policy, so the next request reads it again (after a change in this process). */
@@ -168,6 +193,19 @@ export class DeploymentGateway {
     const now = Date.now();
     if (log && log.sampled()) {
       log.record({ id, deployment: deployment.name, model: slot.model, version: slot.version, role: slot.role, at: now, latency_ms: ms, inputs: records, predictions });
+    }
+    if (this.#observers.size > 0) {
+      const served: ServedPrediction = {
+        prediction_id: id, deployment: deployment.name, model: slot.model, version: slot.version, role: slot.role, at: now, latency_ms: ms,
+        inputs: records, predictions, manifest: hosted.manifest,
+      };
+      for (const observer of this.#observers) {
+        try {
+          observer(served);
+        } catch (err) {
+          this.#o.onError?.(err, 'a prediction observer failed');
+        }
+      }
     }
     const cached = this.#cache.get(deployment.name);
     const shadow = cached?.deployment.revision === deployment.revision ? cached.shadow : deployment.spec.versions.find((s) => s.role === 'shadow');
