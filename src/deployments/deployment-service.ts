@@ -155,11 +155,11 @@ export class DeploymentService {
     });
   }
 
-  async ab(name: string, ref: VersionRef, weight: number, metric: string, alpha: number, ctx: ChangeContext): Promise<Deployment> {
+  async ab(name: string, ref: VersionRef, weight: number, metric: string, alpha: number, ctx: ChangeContext, minimumEffect?: number): Promise<Deployment> {
     const target = await this.#target(ref);
     return this.change(name, ctx, `A/B test of ${target.model}@${target.version} at ${weight}% on ${metric}`, async (d) => {
       await this.#assertCompatible(d.spec, target);
-      return startAb(d.spec, target, weight, metric, alpha, this.#now(), target.faults);
+      return startAb(d.spec, target, weight, metric, alpha, this.#now(), target.faults, minimumEffect);
     });
   }
 

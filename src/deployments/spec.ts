@@ -192,17 +192,18 @@ export function startShadow(current: DeploymentSpec, target: Target, percent: nu
 }
 
 /** Splits traffic between the stable version (control) and `target` (treatment) for an A/B test. */
-export function startAb(current: DeploymentSpec, target: Target, weight: number, metric: string, alpha: number, now: number, faults?: FaultInjection): DeploymentSpec {
+export function startAb(current: DeploymentSpec, target: Target, weight: number, metric: string, alpha: number, now: number, faults?: FaultInjection, minimumEffect?: number): DeploymentSpec {
   assertNoActiveCanary(current, 'starting an A/B test');
   assertNewVersion(current, target);
   if (!Number.isFinite(weight) || weight <= 0 || weight >= 100) throw new InvalidParameterError(`The treatment weight must be between 0 and 100 (exclusive), got ${weight}.`, 'weight');
   if (!AB_METRICS.includes(metric as AbMetric)) throw new InvalidParameterError(`Unknown A/B metric '${metric}'; use one of ${AB_METRICS.join(', ')}.`, 'metric');
   if (!(alpha > 0 && alpha < 0.5)) throw new InvalidParameterError('alpha must be between 0 and 0.5.', 'alpha');
+  if (minimumEffect !== undefined && !(Number.isFinite(minimumEffect) && minimumEffect !== 0)) throw new InvalidParameterError('minimum_effect must be a non-zero number.', 'minimum_effect');
   const stable = stableOf(current);
   return validateSpec({
     policy: 'ab',
     versions: [slot(stable, 100 - weight, 'stable', stable.faults), slot(target, weight, 'treatment', faults)],
-    ab: { metric: metric as AbMetric, alpha, started_at: now },
+    ab: { metric: metric as AbMetric, alpha, started_at: now, ...(minimumEffect !== undefined ? { minimum_effect: Math.abs(minimumEffect) } : {}) },
   });
 }
 

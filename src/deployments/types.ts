@@ -94,6 +94,8 @@ export interface AbSettings {
   readonly metric: AbMetric;
   /** Significance level (default 0.05). */
   readonly alpha: number;
+  /** Smallest difference worth detecting (in the metric's units); sets the planned sample size. */
+  readonly minimum_effect?: number;
   readonly started_at: number;
 }
 

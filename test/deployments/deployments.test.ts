@@ -233,6 +233,47 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect((await api('POST', '/deployments/acc-canary/feedback', { labels: [{ prediction_id: feedback[0]!.prediction_id, label: { nested: 1 } }] })).statusCode).toBe(400);
   });
 
+  it('runs an A/B test on feedback labels: per-arm outcomes, fixed and sequential tests, and a verdict', async () => {
+    await create('ab');
+    const started = await api('POST', '/deployments/ab/ab', { model: 'synth', version: inverted, weight: 50, metric: 'accuracy', minimum_effect: 0.05 });
+    expect(started.statusCode, started.body).toBe(200);
+    const correct = new Map<number, [number, number]>();
+    const feedback: { prediction_id: string; label: number }[] = [];
+    for (let i = 0; i < 240; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/deployments/ab/invocations', headers: { 'x-puente-request-key': `visitor-${i}` }, payload: { dataframe_records: [rows[i % rows.length]] } });
+      const version = Number(res.headers['x-puente-model-version']);
+      const label = labels[i % labels.length]!;
+      const right = (res.json().predictions[0] >= 0.5 ? 1 : 0) === label;
+      const [n, k] = correct.get(version) ?? [0, 0];
+      correct.set(version, [n + 1, k + (right ? 1 : 0)]);
+      feedback.push({ prediction_id: String(res.headers['x-puente-prediction-id']), label });
+    }
+    expect((await api('POST', '/deployments/ab/feedback', { labels: feedback })).json().recorded).toBe(240);
+    const report = (await api('GET', '/deployments/ab/status')).json().ab;
+    // Arms count exactly what the caller saw.
+    for (const arm of report.arms) {
+      const [n, k] = correct.get(arm.version)!;
+      expect([arm.n, arm.successes]).toEqual([n, k]);
+    }
+    expect(report.fixed.test).toBe('two_proportion_z');
+    expect(report.fixed.p_value).toBeLessThan(1e-6);
+    expect(report.sequential.test).toBe('msprt');
+    expect(report.sequential.p_value).toBeLessThan(0.05);
+    expect(report.sequential.confidence_interval[1]).toBeLessThan(0);
+    expect(report.verdict).toMatchObject({ verdict: 'winner', winner: 'A', winner_version: { model: 'synth', version: good } });
+    expect(report.planned_per_arm).toBeGreaterThan(0);
+  });
+
+  it('says "insufficient data" for an A/B test without enough labels', async () => {
+    await create('ab-early');
+    await api('POST', '/deployments/ab-early/ab', { model: 'synth', version: candidate, weight: 50 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(String((await invoke('ab-early', i)).headers['x-puente-prediction-id']));
+    await api('POST', '/deployments/ab-early/feedback', { labels: ids.map((prediction_id, i) => ({ prediction_id, label: labels[i]! })) });
+    const report = (await api('GET', '/deployments/ab-early/status')).json().ab;
+    expect(report.verdict.verdict).toBe('insufficient_data');
+  });
+
   it('pauses, resumes and aborts a canary by hand', async () => {
     await create('manual');
     await api('POST', '/deployments/manual/canary', { model: 'synth', version: candidate, steps: [10, 100], interval_seconds: 60 });

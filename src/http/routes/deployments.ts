@@ -47,6 +47,7 @@ const AbBody = Type.Object({
   weight: Type.Number({ description: 'Percent of traffic to the new version (the treatment).' }),
   metric: Type.Optional(Type.String({ description: 'accuracy | conversion | absolute_error | value (default accuracy).' })),
   alpha: Type.Optional(Type.Number({ description: 'Significance level (default 0.05).' })),
+  minimum_effect: Type.Optional(Type.Number({ description: 'Smallest difference worth detecting; sets the planned sample size.' })),
 }, { additionalProperties: false });
 const TrafficBody = Type.Object({
   ...Change,
@@ -109,7 +110,7 @@ export const deploymentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     deployments.shadow(request.params.name, targetOf(request.body), request.body.percent, ctxOf(request, request.body)));
   app.post('/deployments/:name/ab', { schema: { ...byName, body: AbBody, summary: 'Start an A/B test against the stable version' } }, async (request) => {
     const b = request.body;
-    return deployments.ab(request.params.name, targetOf(b), b.weight, b.metric ?? 'accuracy', b.alpha ?? 0.05, ctxOf(request, b));
+    return deployments.ab(request.params.name, targetOf(b), b.weight, b.metric ?? 'accuracy', b.alpha ?? 0.05, ctxOf(request, b), b.minimum_effect);
   });
   app.post('/deployments/:name/traffic', { schema: { ...byName, body: TrafficBody, summary: 'Set live weights by hand' } }, async (request) =>
     deployments.setTraffic(request.params.name, request.body.weights, ctxOf(request, request.body)));
