@@ -1,0 +1,2 @@
+/** Monitoring: drift statistics on samples and on sketches. */
+export * from './stats/index.js';

@@ -1,0 +1,38 @@
+/** Drift statistics on samples and histograms. */
+export { finiteSorted, countCategories, alignCounts, compareStrings, lowerBound, upperBound, type CategoryValue, type AlignedCounts } from './samples.js';
+export { ksTwoSample, ksTwoSampleSorted, ksEffectiveN, ksLimitPValue, KS_EXACT_MAX_N, type KsMethod, type KsResult } from './ks.js';
+export { wassersteinDistance, wassersteinSorted, populationStd, normedWasserstein, WASSERSTEIN_MIN_STD } from './wasserstein.js';
+export {
+  DECILES,
+  quantileLinear,
+  decileCutPoints,
+  cutPointBin,
+  countByCutPoints,
+  countSortedByCutPoints,
+  equalWidthEdges,
+  countByEdges,
+  countSortedByEdges,
+} from './binning.js';
+export {
+  PSI_EMPTY_SHARE,
+  psiFromCounts,
+  jensenShannonDistance,
+  hellingerDistance,
+  chiSquareContingency,
+  zTestFirstCategory,
+  type ChiSquareResult,
+  type ZTestResult,
+} from './distances.js';
+export {
+  psiNumeric,
+  psiNumericSorted,
+  jensenShannonNumeric,
+  jensenShannonNumericSorted,
+  equalWidthHistogramsSorted,
+  compareCategorical,
+  predictionShift,
+  type NumericPsiResult,
+  type NumericJsResult,
+  type EqualWidthHistograms,
+  type CategoricalComparison,
+} from './on-samples.js';
