@@ -171,7 +171,7 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     await sleep(250);
     await t.services.canaryController.tick();
     const status = (await api('GET', '/deployments/wrong-canary/status')).json();
-    expect(status.canary.state).toBe('rolled_back');
+    expect(status.canary.state, JSON.stringify(status.canary)).toBe('rolled_back');
     expect(status.canary.reason).toMatch(/max_prediction_shift/);
     const shift = status.canary.analyses[0].checks.find((c: { guardrail: string }) => c.guardrail === 'max_prediction_shift');
     expect(shift.value).toBeGreaterThan(0.3);

@@ -27,8 +27,8 @@ export async function registerSyntheticModel(services: AppServices, name: string
   const { rows, labels } = syntheticRows(600, options.seed ?? 7);
   const X = new Float32Array(rows.length * COLUMNS.length);
   rows.forEach((r, i) => COLUMNS.forEach((c, j) => (X[i * COLUMNS.length + j] = r[c]!)));
-  // skewed: trained to call only x0 + x1 > 1.5 positive, so its scores crowd towards 0.
-  const y = Float32Array.from(labels, (l, i) => (options.skewed ? (rows[i]!.x0! + rows[i]!.x1! > 1.5 ? 1 : 0) : options.inverted ? 1 - l : l));
+  // skewed: trained to call only x0 + x1 > 2.5 positive, so its scores crowd towards 0.
+  const y = Float32Array.from(labels, (l, i) => (options.skewed ? (rows[i]!.x0! + rows[i]!.x1! > 2.5 ? 1 : 0) : options.inverted ? 1 - l : l));
   const trained = trainGbdt(X, y, COLUMNS.length, { nEstimators: 12, maxDepth: 3, objective: 'binary:logistic', featureNames: [...COLUMNS], seed: options.seed ?? 7 });
   // renameLast: the same model whose last input has another name — an incompatible signature.
   const columns = options.renameLast ? [...COLUMNS.slice(0, -1), options.renameLast] : [...COLUMNS];
