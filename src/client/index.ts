@@ -10,3 +10,4 @@ export { PuenteClient, type ArtifactFile, type RegistrySearch } from './puente-c
 export { PuenteApiError, PuenteUnreachableError } from './errors.js';
 export type { ClientOptions } from './transport.js';
 export { uploadFile, downloadFile, type ProgressCallback } from './files.js';
+export type { ChangeOptions, DeployTarget, CanaryOptions, AbOptions, FeedbackResponse } from './deployments-api.js';

@@ -15,6 +15,7 @@ import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/
 import type { ApiToken, Grant, User } from '../auth/index.js';
 import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
 import { Transport, type ClientOptions } from './transport.js';
+import { deploymentsApi } from './deployments-api.js';
 
 /** One entry of an artifact listing; `path` is relative to the run's artifact root. */
 export interface ArtifactFile {
@@ -209,6 +210,9 @@ export class PuenteClient {
       revoke: (grantId: number) => this.transport.json<void>('DELETE', `/api/v1/grants/${grantId}`),
     },
   };
+
+  /** Deployments: traffic policies over model versions, feedback labels. */
+  readonly deployments = deploymentsApi(() => this.transport);
 
   /** The audit log (admins). */
   readonly audit = {
