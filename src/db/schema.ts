@@ -217,6 +217,63 @@ export interface ArtifactDataKeysTable {
   created_at: number;
 }
 
+export interface DatasetNamesTable {
+  name: string;
+  description: string | null;
+  creator: string | null;
+  creation_time: number;
+  last_update_time: number;
+  last_version: Generated<number>;
+}
+
+export interface DatasetVersionsTable {
+  name: string;
+  version: number;
+  digest: string;
+  row_count: number;
+  size: number;
+  parent: number | null;
+  message: string;
+  source: string;
+  creator: string | null;
+  creation_time: number;
+  schema_json: string;
+  profile_json: string;
+  sketch_key: string | null;
+}
+
+export interface DatasetBlobsTable {
+  digest: string;
+  size: number;
+  /** JSON array of {key, size}: the store objects whose bytes, in order, are the content. */
+  parts_json: string;
+  created_at: number;
+}
+
+export interface DatasetVersionFilesTable {
+  name: string;
+  version: number;
+  path: string;
+  digest: string;
+  size: number;
+  format: string | null;
+  row_count: number | null;
+  options_json: string | null;
+}
+
+export interface DatasetValidationsTable {
+  validation_id: Generated<number>;
+  name: string;
+  version: number;
+  suite_name: string;
+  success: number;
+  evaluated: number;
+  failed: number;
+  result_json: string;
+  creator: string | null;
+  created_at: number;
+}
+
 /** Every table Puente owns, for Kysely's typed query builder. */
 export interface DeploymentsTable {
   name: string;
@@ -301,6 +358,11 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   artifact_data_keys: ArtifactDataKeysTable;
+  dataset_names: DatasetNamesTable;
+  dataset_versions: DatasetVersionsTable;
+  dataset_blobs: DatasetBlobsTable;
+  dataset_version_files: DatasetVersionFilesTable;
+  dataset_validations: DatasetValidationsTable;
   deployments: DeploymentsTable;
   deployment_revisions: DeploymentRevisionsTable;
   deployment_stats: DeploymentStatsTable;
