@@ -11,3 +11,7 @@ export { kmeansSummary, type KmeansSummary, type KmeansOptions } from './kmeans.
 export { sampleRecords, summarizeRecords, type WeightedRecords } from './background.js';
 export { meanAbsolute, rankFeatures } from './summary.js';
 export { inputColumnsOf, type InputColumns } from './input-columns.js';
+export {
+  explainHosted, EXPLAIN_METHODS, MAX_EXPLAIN_ROWS, DEFAULT_BACKGROUND_ROWS,
+  type ExplainMethod, type ExplainOptions, type BundleOpener, type Explanation, type ExplainedRow, type PerOutput,
+} from './hosted.js';

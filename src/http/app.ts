@@ -9,6 +9,7 @@ import { installAccessControl } from './access/index.js';
 import { installCors, installHsts, installRateLimit } from './hardening.js';
 import { healthRoutes } from './routes/health.js';
 import { inferenceRoutes } from './routes/inference.js';
+import { explainRoutes } from './routes/explain.js';
 import { deploymentInferenceRoutes } from './routes/deployment-inference.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
@@ -137,6 +138,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
 
   await app.register(healthRoutes, { services });
   await app.register(inferenceRoutes, { host: services.models, version: services.version, ready: () => services.db.ping().then(() => true, () => false) });
+  await app.register(explainRoutes, { services });
   await app.register(deploymentInferenceRoutes, {
     prefix: '/deployments/:deployment', gateway: services.gateway, version: services.version, ready: () => services.db.ping().then(() => true, () => false),
   });

@@ -66,7 +66,7 @@ describe('background records', () => {
     const s = sampleRecords(records, 10, 5);
     expect(s.records).toHaveLength(10);
     expect(new Set(s.records).size).toBe(10);
-    const positions = s.records.map((r) => records.indexOf(r));
+    const positions = s.records.map((r) => records.indexOf(r as (typeof records)[number]));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(sampleRecords(records, 100).records).toHaveLength(60);
   });

@@ -211,7 +211,10 @@ const INFERENCE: Record<string, AccessPolicy> = Object.fromEntries(
     [`GET ${p}`, viewer(servedModel, { inference: true })],
     [`GET ${p}/ready`, viewer(servedModel, { inference: true })],
     [`POST ${p}/infer`, viewer(servedModel, { inference: true })],
-  ]).concat([['POST /serve/:model/:ref/invocations', viewer(servedModel, { inference: true })]]),
+    [`POST ${p}/explain`, viewer(servedModel, { inference: true })],
+  ]).concat(
+    ['invocations', 'explain', 'importance'].map((verb) => [`POST /serve/:model/:ref/${verb}`, viewer(servedModel, { inference: true })]),
+  ),
 );
 
 /** Calling deployments: a viewer of the deployment, or an inference-scoped token with that role. */
