@@ -11,6 +11,8 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerAlertsCommands } from './commands/alerts.js';
+import { registerDeployCommands } from './commands/deploy.js';
 
 /** Builds the `puente` command with every sub-command registered. */
 export function buildProgram(): Command {
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAccessCommands(program);
   registerAuditCommands(program);
+  registerAlertsCommands(program);
+  registerDeployCommands(program);
   return program;
 }
 
