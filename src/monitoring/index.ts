@@ -1,2 +1,3 @@
 /** Monitoring: drift statistics on samples and on sketches. */
 export * from './stats/index.js';
+export * from './sketches/index.js';

@@ -36,3 +36,18 @@ export {
   type EqualWidthHistograms,
   type CategoricalComparison,
 } from './on-samples.js';
+export {
+  STAT_TESTS,
+  STAT_TEST_NAMES,
+  SMALL_REFERENCE_MAX,
+  isStatTestName,
+  parseStatTestName,
+  chooseStatTest,
+  isDrift,
+  parseStattestOverrides,
+  type StatTestName,
+  type StatTestInfo,
+  type StatTestOverrides,
+  type DriftColumnType,
+} from './stattests.js';
+export { columnDrift, datasetDrift, datasetDriftOnSamples, type DriftResult, type DriftOptions, type DatasetDriftResult } from './drift.js';
