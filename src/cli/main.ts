@@ -11,7 +11,6 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
-import { registerAlertsCommands } from './commands/alerts.js';
 import { registerDeployCommands } from './commands/deploy.js';
 
 /** Builds the `puente` command with every sub-command registered. */
@@ -33,7 +32,6 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAccessCommands(program);
   registerAuditCommands(program);
-  registerAlertsCommands(program);
   registerDeployCommands(program);
   return program;
 }
