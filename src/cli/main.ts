@@ -11,6 +11,7 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerDeployCommands } from './commands/deploy.js';
 
 /** Builds the `puente` command with every sub-command registered. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerModelsCommands(program);
   registerExportCommand(program);
+  registerExplainCommand(program);
   registerArtifactsCommands(program);
   registerAdminCommands(program);
   registerAccessCommands(program);

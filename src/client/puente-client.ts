@@ -14,6 +14,7 @@ import type {
 import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/index.js';
 import type { ApiToken, Grant, User } from '../auth/index.js';
 import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
+import type { Explanation, ExplainParams, ImportanceParams, ImportanceResult } from '../explain/index.js';
 import { Transport, type ClientOptions } from './transport.js';
 import { deploymentsApi } from './deployments-api.js';
 
@@ -213,6 +214,16 @@ export class PuenteClient {
 
   /** Deployments: traffic policies over model versions, feedback labels. */
   readonly deployments = deploymentsApi(() => this.transport);
+
+  /** Explanations of served model versions (Tree SHAP, Kernel SHAP, permutation) and permutation importance. */
+  readonly explain = {
+    /** Explains records for MODEL at a version number or alias: per row, every input column's contribution and the base value. */
+    rows: (model: string, ref: string | number, records: Record<string, unknown>[], params: ExplainParams = {}) =>
+      this.transport.json<Explanation & { ignored_columns?: string[] }>('POST', `/serve/${enc(model)}/${enc(String(ref))}/explain`, { body: { dataframe_records: records, params } }),
+    /** Permutation importance on labelled records; `params.target` names the label column. */
+    importance: (model: string, ref: string | number, records: Record<string, unknown>[], params: ImportanceParams) =>
+      this.transport.json<ImportanceResult>('POST', `/serve/${enc(model)}/${enc(String(ref))}/importance`, { body: { dataframe_records: records, params } }),
+  };
 
   /** The audit log (admins). */
   readonly audit = {

@@ -196,6 +196,15 @@ async function explainBySampling(hosted: HostedModel, rows: Row[], method: 'kern
     if (isPuenteError(err) && err.status < 500) throw new InvalidParameterError(`The background does not match the model's inputs: ${err.message} Send background rows with the same columns as the rows to explain.`, 'background');
     throw err;
   }
+  // A column no background row has is not a column of missing values but a background of
+  // another table.
+  const absent = hosted.manifest.signature.inputs.map((c) => c.name).filter((c) => !given.some((r) => r !== null && typeof r === 'object' && c in r));
+  if (absent.length > 0) {
+    throw new InvalidParameterError(
+      `The background does not match the model's inputs: no background row has column(s) ${absent.join(', ')}. Send background rows with the same columns as the rows to explain.`,
+      'background',
+    );
+  }
   const seed = options.seed ?? 0;
   const background = options.backgroundKmeans !== undefined
     ? summarizeRecords(checked, hosted.manifest.signature.inputs, options.backgroundKmeans, seed)

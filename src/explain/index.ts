@@ -15,3 +15,4 @@ export {
   explainHosted, EXPLAIN_METHODS, MAX_EXPLAIN_ROWS, DEFAULT_BACKGROUND_ROWS,
   type ExplainMethod, type ExplainOptions, type BundleOpener, type Explanation, type ExplainedRow, type PerOutput,
 } from './hosted.js';
+export type { ExplainParams, ImportanceParams, ImportanceResult } from './api-types.js';

@@ -168,6 +168,7 @@ describe.each(DIALECTS)('explain endpoints of served models ($name)', (dialect) 
       ['Tree SHAP on an ONNX model', '/serve/credit-onnx/1/explain', { dataframe_records: creditInputs.slice(0, 1), params: { method: 'tree' } }, /Method tree needs a tree model.*is onnx.*method kernel or permutation/],
       ['no rows', '/serve/credit/1/explain', { dataframe_records: [] }, /no rows to explain/],
       ['a background of another schema', '/serve/credit-onnx/1/explain', { dataframe_records: creditInputs.slice(0, 1), params: { method: 'kernel', background: [{ zip: '94110' }] } }, /background does not match the model's inputs.*'zip'/],
+      ['a background without the model\'s columns', '/serve/credit-onnx/1/explain', { dataframe_records: creditInputs.slice(0, 1), params: { method: 'kernel', extra_columns: 'drop', background: [{ zip: '94110' }] } }, /no background row has column\(s\) age, income/],
       ['no background and no input example', '/serve/credit/1/explain', { dataframe_records: creditInputs.slice(0, 1), params: { method: 'kernel' } }, /send background rows/],
       ['an unknown method', '/serve/credit/1/explain', { dataframe_records: creditInputs.slice(0, 1), params: { method: 'lime' } }, /method must be one of tree, kernel, permutation/],
       ['too many rows for Kernel SHAP', '/serve/credit-onnx/1/explain', { dataframe_records: creditInputs.slice(0, 101), params: { method: 'kernel', background: creditInputs.slice(0, 5) } }, /at most 100 rows per request/],
