@@ -4,6 +4,7 @@
  * probability. A capacity of Infinity keeps every value (offline reports on files).
  */
 import { InvalidParameterError } from '../../errors/index.js';
+import { sortFloat64 } from '../stats/sort.js';
 import { SeededRandom } from './random.js';
 
 export class Reservoir {
@@ -45,7 +46,7 @@ export class Reservoir {
 
   /** A sorted copy of the sample. */
   sorted(): Float64Array {
-    return this.values.slice(0, this.size).sort();
+    return sortFloat64(this.values.slice(0, this.size));
   }
 
   /** The kept values in slot order (for serialisation). */

@@ -1,4 +1,5 @@
 /** Drift statistics on samples and histograms. */
+export { sortFloat64 } from './sort.js';
 export { finiteSorted, countCategories, alignCounts, compareStrings, lowerBound, upperBound, type CategoryValue, type AlignedCounts } from './samples.js';
 export { ksTwoSample, ksTwoSampleSorted, ksEffectiveN, ksLimitPValue, KS_EXACT_MAX_N, type KsMethod, type KsResult } from './ks.js';
 export { wassersteinDistance, wassersteinSorted, populationStd, normedWasserstein, WASSERSTEIN_MIN_STD } from './wasserstein.js';

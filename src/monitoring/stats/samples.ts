@@ -1,4 +1,5 @@
 /** Preparing raw samples: dropping missing values, sorting, counting categories. */
+import { sortFloat64 } from './sort.js';
 
 /** A categorical value; null, undefined and '' are missing. */
 export type CategoryValue = string | null | undefined;
@@ -11,8 +12,7 @@ export function finiteSorted(values: ArrayLike<number>): Float64Array {
     const x = values[i]!;
     if (Number.isFinite(x)) out[n++] = x;
   }
-  // Float64Array#sort without a comparator sorts numerically (and is much faster than with one).
-  return out.subarray(0, n).sort();
+  return sortFloat64(out.subarray(0, n));
 }
 
 /** Per-category counts, missing values skipped. */

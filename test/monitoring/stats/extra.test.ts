@@ -22,6 +22,7 @@ import {
   predictionShift,
   psiFromCounts,
   quantileLinear,
+  sortFloat64,
   wassersteinDistance,
   zTestFirstCategory,
 } from '../../../src/monitoring/index.js';
@@ -100,6 +101,25 @@ const twoHistograms = counts.chain((p) =>
 ).filter(([p, q]) => p.some((x) => x > 0) && q.some((x) => x > 0));
 
 describe('properties of the drift statistics', () => {
+  it('the radix sort orders like Float64Array#sort (negative, zero, subnormal, infinite, tied values)', () => {
+    const special = [0, -0, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, -1];
+    fc.assert(
+      fc.property(fc.integer({ min: 4096, max: 20_000 }), fc.integer({ min: 1, max: 1_000_000 }), fc.integer(), (n, spread, seed) => {
+        let s = seed >>> 0;
+        const a = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          a[i] = i % 97 === 0 ? special[i % special.length]! : ((s % spread) - spread / 3) / 7;
+        }
+        const want = a.slice().sort();
+        const got = sortFloat64(a.slice());
+        return got.every((x, i) => x === want[i]);
+      }),
+      { numRuns: 30 },
+    );
+    expect([...sortFloat64(Float64Array.from([3, -2, 1]))]).toEqual([-2, 1, 3]);
+  });
+
   it('KS: p in [0, 1], D in [0, 1], symmetric in the two samples', () => {
     fc.assert(
       fc.property(sample, sample, (a, b) => {
