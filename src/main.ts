@@ -4,18 +4,19 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig, redact, isLoopbackHost, type PuenteConfig } from './config/index.js';
 import { createDb, type PuenteDb } from './db/index.js';
 import { createArtifactStore, EncryptedArtifactStore, parseMasterKey, type ArtifactStore } from './artifacts/index.js';
-import { PuenteError } from './errors/index.js';
+import { NotFoundError, PuenteError } from './errors/index.js';
 import { TrackingService } from './tracking/index.js';
 import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
 import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
-import { PuenteClient } from './client/index.js';
+import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
 import { PredictionLog } from './predictions/index.js';
 import {
-  CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, TrafficFlusher, TrafficRecorder,
+  CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, RemoteTelemetry, TrafficFlusher, TrafficRecorder,
+  type DeploymentSource, type PredictionSink,
 } from './deployments/index.js';
 import { buildApp, buildStandaloneApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';
@@ -209,6 +210,98 @@ export async function startModelServer(o: ModelServerOptions): Promise<RunningSe
       url: `http://${shown}:${port}`,
       async close() {
         await app.close();
+        await db?.close();
+      },
+    };
+  } catch (err) {
+    await host.close();
+    await db?.close();
+    throw err;
+  }
+}
+
+/** Settings of `puente serve --deployment NAME`: a replica serving one deployment by its policy. */
+export interface DeploymentServerOptions {
+  readonly deployment: string;
+  readonly host: string;
+  readonly port: number;
+  /** Read the deployment, versions and bundles through this server, and report traffic to it; absent: the store `config` names. */
+  readonly server?: { readonly url: string; readonly token?: string };
+  readonly config: PuenteConfig;
+  readonly authToken?: string;
+  /** Longest a policy change takes to reach this replica (ms, default 2000). */
+  readonly refreshMs?: number;
+  /** How often traffic (and, with --server, logged predictions) is reported (ms, default 1000). */
+  readonly reportMs?: number;
+}
+
+/**
+ * Starts a replica of one deployment: it routes by the deployment's policy, re-reading it at most
+ * `refreshMs` after any change, and reports its traffic (for canary analysis) and predictions to
+ * the store or the server, so any number of replicas behind a load balancer act as one.
+ */
+export async function startDeploymentServer(o: DeploymentServerOptions): Promise<RunningServer> {
+  if (!isLoopbackHost(o.host) && !o.authToken) {
+    throw new PuenteError('PERMISSION_DENIED', `Refusing to serve on ${o.host} without authentication; set --auth-token (or PUENTE_SERVE_TOKEN), or listen on 127.0.0.1.`);
+  }
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
+  let catalog: ModelCatalog;
+  let source: DeploymentSource;
+  let sink: PredictionSink;
+  let traffic: Pick<DeploymentRepo, 'insertTraffic'>;
+  let ready: () => Promise<boolean>;
+  let flushLog = async () => {};
+  let db: PuenteDb | null = null;
+  if (o.server) {
+    const client = new PuenteClient({ baseUrl: o.server.url, token: o.server.token });
+    catalog = remoteCatalog(client);
+    source = (name) => client.deployments.get(name).catch((err: unknown) => {
+      if (err instanceof PuenteApiError && err.status === 404) throw new NotFoundError(err.message, 'deployment');
+      throw err;
+    });
+    const telemetry = new RemoteTelemetry({ send: async (t) => void (await client.deployments.telemetry(o.deployment, t)) });
+    sink = telemetry;
+    traffic = telemetry;
+    flushLog = () => telemetry.flush();
+    ready = () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false);
+  } else {
+    db = await createDb(o.config.database);
+    await db.migrate();
+    const store = db;
+    const services = composeServices(store, openArtifactStore(o.config, store), { audit: false });
+    catalog = storeCatalog(services.registry, services.artifacts);
+    source = (name) => services.deployments.get(name);
+    sink = services.predictions;
+    traffic = new DeploymentRepo(store);
+    flushLog = () => services.predictions.flush();
+    ready = () => store.ping().then(() => true, () => false);
+  }
+  const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
+  const recorder = new TrafficRecorder();
+  const flusher = new TrafficFlusher({ recorder, repo: traffic, periodMs: o.reportMs ?? 1_000 });
+  const gateway = new DeploymentGateway({ host, source, refreshMs: o.refreshMs ?? 2_000, recorder, log: sink, metrics: metricsRegistry });
+  try {
+    // A missing deployment or an unloadable version fails the start, not the first request.
+    const routed = await gateway.route(o.deployment);
+    const app = await buildStandaloneApp({
+      host, model: o.deployment, ref: undefined, version: PUENTE_VERSION, metricsRegistry, bodyLimitBytes: o.config.bodyLimitBytes,
+      logger: o.config.logLevel === 'silent' ? false : { level: o.config.logLevel }, authToken: o.authToken, ready,
+      deployment: { name: o.deployment, gateway },
+    });
+    await app.listen({ host: o.host, port: o.port });
+    flusher.start();
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : o.port;
+    const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
+    app.log.info(`Serving deployment ${o.deployment} (revision ${routed.deployment.revision}, ${routed.deployment.spec.policy}) on http://${shown}:${port}`);
+    return {
+      app,
+      url: `http://${shown}:${port}`,
+      async close() {
+        await app.close();
+        await flusher.stop();
+        await flushLog();
         await db?.close();
       },
     };

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentRevision, DeploymentStatus } from '../deployments/index.js';
+import type { Deployment, DeploymentRevision, DeploymentStatus, Telemetry } from '../deployments/index.js';
 import type { FeedbackResult } from '../predictions/index.js';
 import type { Transport } from './transport.js';
 
@@ -62,6 +62,8 @@ export function deploymentsApi(transport: () => Transport) {
     rollback: (name: string, options: ChangeOptions & { to_revision?: number } = {}) => post<Deployment>(at(name, '/rollback'), options),
     pause: (name: string, options: ChangeOptions = {}) => post<Deployment>(at(name, '/pause'), options),
     resume: (name: string, options: ChangeOptions = {}) => post<Deployment>(at(name, '/resume'), options),
+    /** Reports a replica's traffic periods and logged predictions (used by `puente serve --deployment`). */
+    telemetry: (name: string, telemetry: Telemetry) => post<{ periods: number; predictions: number }>(at(name, '/telemetry'), telemetry),
     feedback: (name: string, labels: { prediction_id: string; row?: number; label: unknown }[]) => post<FeedbackResponse>(at(name, '/feedback'), { labels }),
     /** Calls the deployment with MLflow's scoring protocol; says which version answered and the prediction id. */
     invoke: async (name: string, records: Record<string, unknown>[], options: { key?: string; target?: string } = {}) => {

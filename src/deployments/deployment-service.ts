@@ -2,6 +2,7 @@ import { AlreadyExistsError, ConflictError, InvalidParameterError, NotFoundError
 import type { EventBus } from '../events/index.js';
 import type { ModelCatalog, ModelHost } from '../serving/index.js';
 import type { PredictionLog } from '../predictions/index.js';
+import type { Telemetry } from './remote-telemetry.js';
 import type { DeploymentRepo } from './deployment-repo.js';
 import type { DeploymentGateway } from './gateway.js';
 import {
@@ -206,6 +207,25 @@ export class DeploymentService {
       const previous = await this.#d.repo.revision(name, d.revision - 1);
       return stripRunningState(previous!.spec);
     });
+  }
+
+  /**
+   * Takes the traffic periods and logged predictions a remote replica reports for this deployment
+   * (entries naming another deployment are refused, so a replica cannot write into others).
+   */
+  async acceptTelemetry(name: string, telemetry: Telemetry): Promise<{ periods: number; predictions: number }> {
+    await this.get(name);
+    for (const p of telemetry.periods) {
+      if (p.deployment !== name) throw new InvalidParameterError(`A traffic period names deployment '${p.deployment}', not '${name}'.`, 'periods');
+      if (!(p.period_end >= p.period_start) || p.requests < p.errors) throw new InvalidParameterError('A traffic period is inconsistent (end before start, or more errors than requests).', 'periods');
+    }
+    for (const e of telemetry.predictions) {
+      if (e.deployment !== name) throw new InvalidParameterError(`A logged prediction names deployment '${e.deployment}', not '${name}'.`, 'predictions');
+      if (e.inputs.length !== e.predictions.length) throw new InvalidParameterError(`Prediction ${e.id} has ${e.inputs.length} input rows but ${e.predictions.length} predictions.`, 'predictions');
+    }
+    await this.#d.repo.insertTraffic(telemetry.periods);
+    for (const e of telemetry.predictions) this.#d.log?.record(e);
+    return { periods: telemetry.periods.length, predictions: telemetry.predictions.length };
   }
 
   /** Writes the canary controller's decision, if the deployment is still at the revision it analysed. */

@@ -1,10 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { NotFoundError, PuenteError } from '../errors/index.js';
 import type { HostedModel, HostedPrediction, ModelHost } from '../serving/index.js';
-import { newPredictionId, type PredictionLog } from '../predictions/index.js';
+import { newPredictionId, type PredictionEntry } from '../predictions/index.js';
 import { TrafficRecorder, predictionsAgree } from './traffic.js';
 import { findTarget, liveOrder, routeRequest } from './routing.js';
 import type { Deployment, VersionSlot } from './types.js';
+
+/** Where served predictions are logged: the store's prediction log, or a remote server's. */
+export interface PredictionSink {
+  /** Whether the next request should be logged (sampling), decided before building the entry. */
+  sampled(): boolean;
+  /** Queues an entry; never waits. */
+  record(entry: PredictionEntry): void;
+}
 
 /** One answered request of a live version, as observers (monitoring) receive it, after the caller was answered. */
 export interface ServedPrediction {
@@ -36,7 +44,7 @@ export interface GatewayOptions {
    */
   readonly refreshMs?: number;
   readonly recorder: TrafficRecorder;
-  readonly log?: PredictionLog | null;
+  readonly log?: PredictionSink | null;
   readonly metrics?: Registry;
   readonly onError?: (err: unknown, context: string) => void;
 }

@@ -6,6 +6,8 @@ import { UnauthenticatedError } from '../errors/index.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { inferenceRoutes } from './routes/inference.js';
+import { deploymentInferenceRoutes } from './routes/deployment-inference.js';
+import type { DeploymentGateway } from '../deployments/index.js';
 
 export interface StandaloneAppOptions {
   readonly host: ModelHost;
@@ -20,6 +22,8 @@ export interface StandaloneAppOptions {
   readonly authToken?: string;
   /** Whether the model's source (store or upstream server) is reachable. */
   readonly ready: () => Promise<boolean>;
+  /** Serve a deployment (its policy picks the version) instead of one model; `model` is then the deployment's name. */
+  readonly deployment?: { readonly name: string; readonly gateway: DeploymentGateway };
 }
 
 /** Probes and metrics stay open, as orchestrators call them without credentials. */
@@ -47,13 +51,17 @@ export async function buildStandaloneApp(o: StandaloneAppOptions): Promise<Fasti
       if (!timingSafeEqual(given, expected)) throw new UnauthenticatedError('This model server needs Authorization: Bearer <token>.');
     });
   }
-  const loaded = async () => o.host.get(o.model, o.ref).then(() => true, () => false);
+  const loaded = async () => (o.deployment ? o.deployment.gateway.route(o.deployment.name) : o.host.get(o.model, o.ref)).then(() => true, () => false);
   // MLflow's scoring server answers /ping and /health with 200 once the model is loaded.
   app.get('/ping', async (_request, reply) => reply.code((await loaded()) ? 200 : 503).type('text/plain').send('\n'));
   app.get('/health', async (_request, reply) => reply.code((await loaded()) ? 200 : 503).type('text/plain').send('\n'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(o.version));
   app.get('/metrics', async (_request, reply) => reply.type(o.metricsRegistry.contentType).send(await o.metricsRegistry.metrics()));
-  await app.register(inferenceRoutes, { host: o.host, version: o.version, ready: o.ready, only: { model: o.model, ref: o.ref } });
+  if (o.deployment) {
+    await app.register(deploymentInferenceRoutes, { gateway: o.deployment.gateway, version: o.version, ready: o.ready, only: o.deployment.name });
+  } else {
+    await app.register(inferenceRoutes, { host: o.host, version: o.version, ready: o.ready, only: { model: o.model, ref: o.ref } });
+  }
   app.addHook('onClose', async () => o.host.close());
   return app;
 }

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { loadConfig, ConfigError } from '../../config/index.js';
-import { startModelServer } from '../../main.js';
+import { startDeploymentServer, startModelServer } from '../../main.js';
 import { globals } from '../output.js';
 
 /** `MODEL@VERSION_OR_ALIAS` (or just `MODEL`: champion, else the latest version). */
@@ -14,8 +14,10 @@ export function parseModelRef(text: string): { model: string; ref: string | unde
 /** `puente serve MODEL@REF`: one model behind `/invocations` and `/v2`, like `mlflow models serve`. */
 export function registerServeCommand(program: Command): void {
   program
-    .command('serve <model>')
-    .description('serve one registered model version (MODEL@VERSION or MODEL@ALIAS) as mlflow models serve does, plus Open Inference /v2')
+    .command('serve [model]')
+    .description('serve one registered model version (MODEL@VERSION or MODEL@ALIAS) as mlflow models serve does, plus Open Inference /v2; or, with --deployment, a replica of a deployment')
+    .option('--deployment <name>', 'serve this deployment (its traffic policy picks the version) instead of one model')
+    .option('--refresh-ms <ms>', 'with --deployment: longest a policy change takes to reach this replica', '2000')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '5001')
     .option('--workers <n>', 'worker processes sharing the port', '1')
@@ -26,10 +28,22 @@ export function registerServeCommand(program: Command): void {
     .option('--max-batch-wait-ms <ms>', 'how long an idle model waits for more requests to batch', '0')
     .action(
       async (
-        spec: string,
-        opts: { host: string; port: string; workers: string; store?: boolean; dataDir?: string; authToken?: string; maxBatchRows: string; maxBatchWaitMs: string },
+        spec: string | undefined,
+        opts: {
+          host: string; port: string; workers: string; store?: boolean; dataDir?: string; authToken?: string; maxBatchRows: string; maxBatchWaitMs: string;
+          deployment?: string; refreshMs: string;
+        },
         command: Command,
       ) => {
+        if ((spec === undefined) === (opts.deployment === undefined)) {
+          console.error('puente serve: name a model (MODEL@VERSION or MODEL@ALIAS) or --deployment NAME, not both');
+          process.exit(2);
+        }
+        const refreshMs = Number(opts.refreshMs);
+        if (!(refreshMs > 0)) {
+          console.error(`puente serve: --refresh-ms must be a positive number, got "${opts.refreshMs}"`);
+          process.exit(2);
+        }
         const workers = Number(opts.workers);
         if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
           console.error(`puente serve: --workers must be 1-64, got "${opts.workers}"`);
@@ -62,12 +76,18 @@ export function registerServeCommand(program: Command): void {
           throw err;
         }
         const { server, token } = globals(command);
-        const { model, ref } = parseModelRef(spec);
         let running;
         try {
-          running = await startModelServer({
-            model,
-            ref,
+          running = opts.deployment !== undefined ? await startDeploymentServer({
+            deployment: opts.deployment,
+            host: opts.host,
+            port: Number(opts.port),
+            server: opts.store ? undefined : { url: server, token },
+            config,
+            authToken: opts.authToken,
+            refreshMs,
+          }) : await startModelServer({
+            ...parseModelRef(spec!),
             host: opts.host,
             port: Number(opts.port),
             server: opts.store ? undefined : { url: server, token },
@@ -80,7 +100,7 @@ export function registerServeCommand(program: Command): void {
           console.error(`puente serve: could not start: ${(err as Error).message}`);
           process.exit(1);
         }
-        if (!cluster.isWorker) process.stderr.write(`Serving ${spec} on ${running.url}\n`);
+        if (!cluster.isWorker) process.stderr.write(`Serving ${opts.deployment !== undefined ? `deployment ${opts.deployment}` : spec} on ${running.url}\n`);
         const stop = async () => {
           await running.close();
           process.exit(0);

@@ -192,6 +192,8 @@ const NATIVE: Record<string, AccessPolicy> = {
   'POST /deployments/:name/resume': deployer(deployment),
   // Applications send labels with the token they predict with.
   'POST /deployments/:name/feedback': editor(deployment, { inference: true }),
+  // Replicas report the traffic and predictions they served.
+  'POST /deployments/:name/telemetry': editor(deployment),
 };
 
 const ARTIFACT_PROXY: Record<string, AccessPolicy> = {

@@ -63,6 +63,20 @@ const FeedbackBody = Type.Object({
   }), { minItems: 1, maxItems: 10_000 }),
 }, { additionalProperties: false });
 
+const Counts = Type.Record(Type.String({ maxLength: 80 }), Type.Number({ minimum: 0 }));
+const TelemetryBody = Type.Object({
+  periods: Type.Array(Type.Object({
+    deployment: Type.String(), model: Type.String(), version: Type.Integer({ minimum: 1 }), role: Type.String({ maxLength: 16 }),
+    period_start: Type.Number(), period_end: Type.Number(), requests: Type.Integer({ minimum: 0 }), errors: Type.Integer({ minimum: 0 }),
+    latency: Counts, predictions: Counts, shadow_compared: Type.Integer({ minimum: 0 }), shadow_agreed: Type.Integer({ minimum: 0 }),
+  }, { additionalProperties: false }), { maxItems: 20_000 }),
+  predictions: Type.Array(Type.Object({
+    id: Type.String({ minLength: 1, maxLength: 64 }), deployment: Type.String(), model: Type.String(), version: Type.Integer({ minimum: 1 }),
+    role: Type.Union([Type.String({ maxLength: 16 }), Type.Null()]), at: Type.Number(), latency_ms: Type.Number({ minimum: 0 }),
+    inputs: Type.Array(Type.Record(Type.String(), Type.Unknown())), predictions: Type.Array(Type.Unknown()),
+  }, { additionalProperties: false }), { maxItems: 20_000 }),
+}, { additionalProperties: false });
+
 const NameParams = Type.Object({ name: Type.String() });
 
 const targetOf = (b: Static<typeof TargetBody>): VersionRef => ({ model: b.model, ...(b.version !== undefined ? { ref: String(b.version) } : {}), ...(b.faults ? { faults: b.faults } : {}) });
@@ -124,6 +138,8 @@ export const deploymentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     deployments.pause(request.params.name, ctxOf(request, request.body ?? {})));
   app.post('/deployments/:name/resume', { schema: { ...byName, body: Type.Optional(ActionBody), summary: 'Resume a paused canary' } }, async (request) =>
     deployments.resume(request.params.name, ctxOf(request, request.body ?? {})));
+  app.post('/deployments/:name/telemetry', { schema: { ...byName, body: TelemetryBody, summary: 'Traffic and logged predictions reported by a replica (puente serve --deployment)' } }, async (request) =>
+    deployments.acceptTelemetry(request.params.name, request.body));
   app.post('/deployments/:name/feedback', { schema: { ...byName, body: FeedbackBody, summary: 'Ground-truth labels for earlier predictions' } }, async (request) => {
     await deployments.get(request.params.name);
     const results = await services.predictions.feedback(request.body.labels, { deployment: request.params.name });
