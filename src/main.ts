@@ -13,6 +13,7 @@ import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
 import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
+import { AlertService } from './monitoring/alerts/index.js';
 import { PredictionLog } from './predictions/index.js';
 import {
   CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, RemoteTelemetry, TrafficFlusher, TrafficRecorder,
@@ -42,6 +43,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const catalog = storeCatalog(registry, artifacts);
   const models = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
   const events = new EventBus();
+  const alerts = new AlertService({ db, registry: metricsRegistry, events, webhooks, intervalMs: options.alertEvalMs });
   const predictions = new PredictionLog(db, { sampleRate: options.predictionSampleRate });
   const recorder = new TrafficRecorder();
   const flusher = new TrafficFlusher({ recorder, repo: deploymentRepo, periodMs: options.trafficFlushMs });
@@ -53,6 +55,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });
   const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher });
   return {
+    alerts,
     version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models,
     events, predictions, deployments, gateway, trafficFlusher: flusher, canaryController, deploymentStatus,
   };
@@ -72,6 +75,8 @@ export interface ComposeOptions {
   readonly deploymentRefreshMs?: number;
   /** How often the canary controller looks for finished intervals (ms, default 1000). */
   readonly canaryTickMs?: number;
+  /** How often alert rules are evaluated (ms, default 15000). */
+  readonly alertEvalMs?: number;
 }
 
 /** A running server. */
@@ -112,6 +117,7 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
     // The server drives canaries; replicas of `puente serve` only report their traffic.
     services.trafficFlusher.start();
     services.canaryController.start();
+    services.alerts.start();
   } catch (err) {
     await db.close();
     throw err;

@@ -11,6 +11,7 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerAlertsCommands } from './commands/alerts.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerDeployCommands } from './commands/deploy.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAccessCommands(program);
   registerAuditCommands(program);
+  registerAlertsCommands(program);
   registerDeployCommands(program);
   return program;
 }

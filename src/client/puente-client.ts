@@ -14,6 +14,7 @@ import type {
 import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/index.js';
 import type { ApiToken, Grant, User } from '../auth/index.js';
 import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
+import type { Alert, AlertHistoryEvent, AlertRuleInput, AlertRuleWithStatus, AlertState } from '../monitoring/alerts/index.js';
 import type { Explanation, ExplainParams, ImportanceParams, ImportanceResult } from '../explain/index.js';
 import { Transport, type ClientOptions } from './transport.js';
 import { deploymentsApi } from './deployments-api.js';
@@ -223,6 +224,23 @@ export class PuenteClient {
     /** Permutation importance on labelled records; `params.target` names the label column. */
     importance: (model: string, ref: string | number, records: Record<string, unknown>[], params: ImportanceParams) =>
       this.transport.json<ImportanceResult>('POST', `/serve/${enc(model)}/${enc(String(ref))}/importance`, { body: { dataframe_records: records, params } }),
+  };
+
+  /** Alert rules on the server's metrics, the alerts pending or firing, and their history. */
+  readonly alerts = {
+    rules: {
+      create: (rule: AlertRuleInput & { name: string }) => this.transport.json<AlertRuleWithStatus>('POST', '/api/v1/alerts/rules', { body: rule }),
+      list: async () => (await this.transport.json<{ rules: AlertRuleWithStatus[] }>('GET', '/api/v1/alerts/rules')).rules,
+      get: (name: string) => this.transport.json<AlertRuleWithStatus>('GET', `/api/v1/alerts/rules/${enc(name)}`),
+      /** Replaces the rule; its webhook secret stays unless `webhook_secret` is given (null removes it). */
+      update: (name: string, rule: AlertRuleInput) => this.transport.json<AlertRuleWithStatus>('PUT', `/api/v1/alerts/rules/${enc(name)}`, { body: rule }),
+      delete: (name: string) => this.transport.json<void>('DELETE', `/api/v1/alerts/rules/${enc(name)}`),
+    },
+    /** Alerts pending or firing now. */
+    list: async (query: { rule?: string; state?: AlertState } = {}) => (await this.transport.json<{ alerts: Alert[] }>('GET', '/api/v1/alerts', { query })).alerts,
+    /** State changes, newest first. */
+    history: async (query: { rule?: string; since?: number; until?: number; limit?: number } = {}) =>
+      (await this.transport.json<{ events: AlertHistoryEvent[] }>('GET', '/api/v1/alerts/history', { query })).events,
   };
 
   /** The audit log (admins). */

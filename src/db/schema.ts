@@ -331,6 +331,42 @@ export interface PredictionsTable {
   label_at: number | null;
 }
 
+export interface AlertRulesTable {
+  name: string;
+  /** JSON of the validated rule (without name and secret). */
+  spec: string;
+  webhook_secret: string | null;
+  created_at: number;
+  updated_at: number;
+  created_by: string | null;
+}
+
+export interface AlertInstancesTable {
+  rule: string;
+  fingerprint: string;
+  /** JSON object of the alert's labels. */
+  labels: string;
+  state: string;
+  value: number | null;
+  active_since: number;
+  fired_at: number | null;
+  evaluated_at: number;
+}
+
+export interface AlertHistoryTable {
+  event_id: Generated<number>;
+  rule: string;
+  fingerprint: string;
+  labels: string;
+  state: string;
+  severity: string;
+  value: number | null;
+  threshold: number | null;
+  at: number;
+  /** JSON list of webhook deliveries, once they finished. */
+  notifications: string | null;
+}
+
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -367,4 +403,7 @@ export interface Database {
   deployment_revisions: DeploymentRevisionsTable;
   deployment_stats: DeploymentStatsTable;
   predictions: PredictionsTable;
+  alert_rules: AlertRulesTable;
+  alert_instances: AlertInstancesTable;
+  alert_history: AlertHistoryTable;
 }

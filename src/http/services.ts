@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/index.js';
 import type { WebhookSender } from '../webhooks/index.js';
 import type { ModelHost } from '../serving/index.js';
 import type { EventBus } from '../events/index.js';
+import type { AlertService } from '../monitoring/alerts/index.js';
 import type { PredictionLog } from '../predictions/index.js';
 import type { CanaryController, DeploymentGateway, DeploymentService, DeploymentStatusReader, TrafficFlusher } from '../deployments/index.js';
 
@@ -28,6 +29,8 @@ export interface AppServices {
   readonly models: ModelHost;
   /** Publish/subscribe between modules (deployments, alerts, pipelines). */
   readonly events: EventBus;
+  /** Alert rules on the metrics at /metrics, their evaluation and history. */
+  readonly alerts: AlertService;
   /** Served predictions and their feedback labels. */
   readonly predictions: PredictionLog;
   readonly deployments: DeploymentService;

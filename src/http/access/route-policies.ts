@@ -192,6 +192,14 @@ const NATIVE: Record<string, AccessPolicy> = {
   'POST /deployments/:name/resume': deployer(deployment),
   // Applications send labels with the token they predict with.
   'POST /deployments/:name/feedback': editor(deployment, { inference: true }),
+  // Alerts: rules read any metric and reach webhooks, so changing them needs deployer globally.
+  'POST /alerts/rules': deployer(),
+  'GET /alerts/rules': viewer(),
+  'GET /alerts/rules/:name': viewer(),
+  'PUT /alerts/rules/:name': deployer(),
+  'DELETE /alerts/rules/:name': deployer(),
+  'GET /alerts': viewer(),
+  'GET /alerts/history': viewer(),
   // Replicas report the traffic and predictions they served.
   'POST /deployments/:name/telemetry': editor(deployment),
 };

@@ -6,6 +6,7 @@ import { modelsRoutes } from './models.js';
 import { artifactsRoutes } from './artifacts.js';
 import { authRoutes } from './auth.js';
 import { deploymentsRoutes } from './deployments.js';
+import { alertsRoutes } from './alerts.js';
 
 /** The native API, mounted at /api/v1: one encapsulated plugin per module. */
 export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
@@ -15,4 +16,5 @@ export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   await app.register(artifactsRoutes, { services });
   await app.register(authRoutes, { services });
   await app.register(deploymentsRoutes, { services });
+  await app.register(alertsRoutes, { services });
 };
