@@ -6,6 +6,7 @@ import { createDb, type PuenteDb } from './db/index.js';
 import { createArtifactStore, EncryptedArtifactStore, parseMasterKey, type ArtifactStore } from './artifacts/index.js';
 import { NotFoundError, PuenteError } from './errors/index.js';
 import { TrackingService } from './tracking/index.js';
+import { DatasetService, LineageService } from './datasets/index.js';
 import { RegistryService } from './registry/index.js';
 import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
@@ -31,9 +32,11 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
   const tracking = new TrackingService({ db, artifacts });
   const registry = new RegistryService({ db, tracking });
+  const datasets = new DatasetService({ db, artifacts });
   const deploymentRepo = new DeploymentRepo(db);
   const resourceExists = async (ref: ResourceRef): Promise<boolean> => {
     if (ref.type === 'deployment') return (await deploymentRepo.get(ref.id)) !== null;
+    if (ref.type === 'dataset') return datasets.datasetExists(ref.id);
     const found = ref.type === 'experiment' ? tracking.getExperiment(ref.id) : ref.type === 'registered_model' ? registry.getRegisteredModel(ref.id) : null;
     return found === null ? false : found.then(() => true, () => false);
   };
@@ -54,7 +57,14 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const deployments = new DeploymentService({ repo: deploymentRepo, catalog, host: models, gateway, log: predictions, events });
   const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });
   const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher });
+  const lineage = new LineageService({
+    registry, datasets, artifacts,
+    deploymentsOf: async (model, version) =>
+      (await deployments.list()).filter((d) => d.spec.versions.some((slot) => slot.model === model && slot.version === version)).map((d) => ({ name: d.name })),
+  });
   return {
+    datasets,
+    lineage,
     alerts,
     version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models,
     events, predictions, deployments, gateway, trafficFlusher: flusher, canaryController, deploymentStatus,

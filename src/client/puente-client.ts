@@ -16,6 +16,9 @@ import type { ApiToken, Grant, User } from '../auth/index.js';
 import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
 import type { Alert, AlertHistoryEvent, AlertRuleInput, AlertRuleWithStatus, AlertState } from '../monitoring/alerts/index.js';
 import type { Explanation, ExplainParams, ImportanceParams, ImportanceResult } from '../explain/index.js';
+import type {
+  Dataset, DatasetDiff, DatasetFile, DatasetSchema, DatasetSketch, DatasetVersion, ExpectationSuite, LineageGraph, ValidationRecord, ValidationResult, VersionImport, VersionSummary,
+} from '../datasets/index.js';
 import { Transport, type ClientOptions } from './transport.js';
 import { deploymentsApi } from './deployments-api.js';
 
@@ -33,6 +36,16 @@ export interface RegistrySearch {
   readonly max_results?: number;
   readonly page_token?: string;
 }
+
+/** How the server should read an uploaded data file (absent: from its name, delimiter detected). */
+export interface DatasetFileOptions {
+  readonly format?: 'csv' | 'jsonl' | 'parquet' | 'none';
+  readonly delimiter?: string;
+  readonly quote?: string;
+  readonly encoding?: string;
+}
+
+const MLFLOW_TYPE: Readonly<Record<string, string>> = { integer: 'long', float: 'double', boolean: 'boolean', string: 'string' };
 
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 const enc = encodeURIComponent;
@@ -241,6 +254,98 @@ export class PuenteClient {
     /** State changes, newest first. */
     history: async (query: { rule?: string; since?: number; until?: number; limit?: number } = {}) =>
       (await this.transport.json<{ events: AlertHistoryEvent[] }>('GET', '/api/v1/alerts/history', { query })).events,
+  };
+
+  /** Versioned datasets: add versions (upload, then commit), read, validate, diff, exchange between servers. */
+  readonly datasets = {
+    create: (name: string, options: { description?: string } = {}) => this.transport.json<Dataset>('POST', '/api/v1/datasets', { body: { name, ...options } }),
+    get: (name: string) => this.transport.json<Dataset>('GET', `/api/v1/datasets/${enc(name)}`),
+    list: async (query: { prefix?: string; max_results?: number; page_token?: string } = {}): Promise<Page<Dataset>> => {
+      const res = await this.transport.json<{ datasets: Dataset[]; next_page_token?: string }>('GET', '/api/v1/datasets', { query });
+      return { items: res.datasets, next_page_token: res.next_page_token };
+    },
+    listAll: (query: { prefix?: string } = {}) => pages((page_token) => this.datasets.list({ ...query, page_token })),
+    delete: (name: string) => this.transport.json<void>('DELETE', `/api/v1/datasets/${enc(name)}`),
+    /** Opens an upload; `schema` declares column types the data must meet. */
+    startUpload: (name: string, options: { schema?: DatasetSchema } = {}) =>
+      this.transport.json<{ upload_id: string }>('POST', `/api/v1/datasets/${enc(name)}/uploads`, { body: options }),
+    /** Sends one file (bytes or a stream); the server stores, hashes and profiles it as it arrives. */
+    uploadFile: async (name: string, uploadId: string, path: string, body: NonNullable<RequestInit['body']>, options: DatasetFileOptions = {}): Promise<Omit<DatasetFile, 'row_count'> & { row_count: number | null }> => {
+      const streaming = typeof (body as ReadableStream).getReader === 'function';
+      const res = await this.transport.raw('PUT', this.transport.url(`/api/v1/datasets/${enc(name)}/uploads/${enc(uploadId)}/files/${encPath(path)}`, { ...options }), {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        ...(streaming ? { duplex: 'half' as const } : {}),
+      });
+      return (await res.json()) as Omit<DatasetFile, 'row_count'> & { row_count: number | null };
+    },
+    /** Registers the uploaded files as the next version; `created` is false when nothing changed. */
+    commit: (name: string, uploadId: string, options: { message?: string; parent?: number; source?: string } = {}) =>
+      this.transport.json<DatasetVersion & { created: boolean }>('POST', `/api/v1/datasets/${enc(name)}/uploads/${enc(uploadId)}/commit`, { body: options }),
+    abortUpload: (name: string, uploadId: string) => this.transport.json<void>('DELETE', `/api/v1/datasets/${enc(name)}/uploads/${enc(uploadId)}`),
+    /** Every version, newest first (without schema and profile). */
+    versions: async (name: string): Promise<VersionSummary[]> => {
+      const out: VersionSummary[] = [];
+      for await (const v of pages(async (page_token) => {
+        const res = await this.transport.json<{ versions: VersionSummary[]; next_page_token?: string }>('GET', `/api/v1/datasets/${enc(name)}/versions`, { query: { page_token } });
+        return { items: res.versions, next_page_token: res.next_page_token };
+      })) {
+        out.push(v);
+      }
+      return out;
+    },
+    /** A version by number, `latest` or `sha256:<prefix>`. */
+    getVersion: (name: string, ref: string | number = 'latest') => this.transport.json<DatasetVersion>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}`),
+    deleteVersion: (name: string, ref: string | number) => this.transport.json<void>('DELETE', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}`),
+    sketch: (name: string, ref: string | number) => this.transport.json<DatasetSketch>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/sketch`),
+    suggestSuite: (name: string, ref: string | number) => this.transport.json<ExpectationSuite>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/suggested-suite`),
+    /** Validates a version against a suite; the result is stored with the version. */
+    validate: (name: string, ref: string | number, suite: ExpectationSuite, options: { failing_rows?: number } = {}) =>
+      this.transport.json<ValidationResult & { validation_id: number }>('POST', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/validations`, { body: { suite, ...options } }),
+    validations: async (name: string, ref: string | number) =>
+      (await this.transport.json<{ validations: ValidationRecord[] }>('GET', `/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/validations`)).validations,
+    getValidation: (name: string, id: number) => this.transport.json<ValidationRecord & { result: ValidationResult }>('GET', `/api/v1/datasets/${enc(name)}/validations/${id}`),
+    /** From `NAME@VERSION` to `NAME@VERSION`; with `key`, rows added, removed and changed. */
+    diff: (from: string, to: string, key?: string) => this.transport.json<DatasetDiff>('GET', '/api/v1/dataset-diff', { query: { from, to, key } }),
+    /** Opens a download of one file; x-content-sha256 carries its digest. */
+    downloadFile: (name: string, ref: string | number, path: string) =>
+      this.transport.raw('GET', this.transport.url(`/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/files/${encPath(path)}`)),
+    /** Opens a download of the version's table as one Parquet file. */
+    exportParquet: (name: string, ref: string | number) =>
+      this.transport.raw('GET', this.transport.url(`/api/v1/datasets/${enc(name)}/versions/${enc(String(ref))}/export`, { format: 'parquet' })),
+    blobStatus: (name: string, digest: string) =>
+      this.transport.json<{ digest: string; present: boolean; received: number; size?: number }>('GET', `/api/v1/datasets/${enc(name)}/blobs/${enc(digest)}`),
+    /** Sends bytes of a content from `offset`; the server hashes it once `total` bytes are in. */
+    putBlob: async (name: string, digest: string, offset: number, total: number, body: NonNullable<RequestInit['body']>) => {
+      const streaming = typeof (body as ReadableStream).getReader === 'function';
+      const res = await this.transport.raw('PUT', this.transport.url(`/api/v1/datasets/${enc(name)}/blobs/${enc(digest)}`, { offset, total }), {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        ...(streaming ? { duplex: 'half' as const } : {}),
+      });
+      return (await res.json()) as { digest: string; received: number; complete: boolean };
+    },
+    blobContent: (name: string, digest: string) => this.transport.raw('GET', this.transport.url(`/api/v1/datasets/${enc(name)}/blobs/${enc(digest)}/content`)),
+    importVersion: (name: string, version: VersionImport) =>
+      this.transport.json<DatasetVersion & { created: boolean }>('POST', `/api/v1/datasets/${enc(name)}/versions/import`, { body: version }),
+    /** Records a version as an input of a run (what MLflow's log_input records), so lineage finds it. */
+    logToRun: (runId: string, version: DatasetVersion, context = 'training') =>
+      this.runs.logInputs(runId, {
+        datasets: [{
+          tags: [{ key: 'mlflow.data.context', value: context }],
+          dataset: {
+            // MLflow caps dataset digests at 36 characters: the first 32 hex digits of the sha256 (matched by prefix).
+            name: version.name, digest: version.digest.slice(0, 32), source_type: 'puente', source: `datasets:/${version.name}/${version.version}`,
+            schema: JSON.stringify({ mlflow_colspec: version.schema.columns.map((c) => ({ name: c.name, type: MLFLOW_TYPE[c.type] })) }),
+            profile: JSON.stringify({ num_rows: version.row_count }),
+          },
+        }],
+      }),
+  };
+
+  /** Lineage: dataset versions → run → model version → deployments. */
+  readonly lineage = {
+    ofModel: (name: string, ref: string | number) => this.transport.json<LineageGraph>('GET', `/api/v1/lineage/models/${enc(name)}/${enc(String(ref))}`),
   };
 
   /** The audit log (admins). */

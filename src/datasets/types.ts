@@ -105,6 +105,8 @@ export interface DatasetFile {
   /** null for files that are kept but not read as a table. */
   readonly format: DataFormat | null;
   readonly row_count: number | null;
+  /** How the file is read (CSV: delimiter, quote, encoding as detected or given); null when there is nothing to say. */
+  readonly options?: Record<string, unknown> | null;
 }
 
 /** A registered version of a dataset. */

@@ -7,6 +7,7 @@ import type { AuthService } from '../auth/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { WebhookSender } from '../webhooks/index.js';
 import type { ModelHost } from '../serving/index.js';
+import type { DatasetService, LineageService } from '../datasets/index.js';
 import type { EventBus } from '../events/index.js';
 import type { AlertService } from '../monitoring/alerts/index.js';
 import type { PredictionLog } from '../predictions/index.js';
@@ -27,6 +28,10 @@ export interface AppServices {
   readonly webhooks: WebhookSender;
   /** Serves registered model versions (loaded on first use). */
   readonly models: ModelHost;
+  /** Versioned datasets: storage, profiles, validation, diffs, exchange between servers. */
+  readonly datasets: DatasetService;
+  /** Dataset → run → model version → deployments. */
+  readonly lineage: LineageService;
   /** Publish/subscribe between modules (deployments, alerts, pipelines). */
   readonly events: EventBus;
   /** Alert rules on the metrics at /metrics, their evaluation and history. */

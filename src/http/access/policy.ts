@@ -151,6 +151,18 @@ export const artifactPath = (): ResourceResolver => async (request) => {
   return /^\d+$/.test(first) ? [{ type: 'experiment', id: first }] : null;
 };
 
+/** The datasets of `NAME@VERSION` references in these fields (a diff reads both). */
+export const datasetRefFields = (...names: string[]): ResourceResolver => async (request) => {
+  const refs: ResourceRef[] = [];
+  for (const n of names) {
+    const text = requestField(request, n);
+    if (text === undefined) continue;
+    const at = text.lastIndexOf('@');
+    refs.push({ type: 'dataset', id: at < 0 ? text : text.slice(0, at) });
+  }
+  return refs.length === 0 ? null : refs;
+};
+
 /** The resource a grant request names (body or query `resource_type` / `resource_id`). */
 export const grantTarget = (): ResourceResolver => async (request) => {
   const type = requestField(request, 'resource_type');

@@ -1,6 +1,6 @@
 import type { Role } from '../../auth/index.js';
 import {
-  artifactPath, deploymentField, experimentByName, experimentField, grantTarget, loggedModelField, modelField, runField, runList,
+  artifactPath, datasetField, datasetRefFields, deploymentField, experimentByName, experimentField, grantTarget, loggedModelField, modelField, runField, runList,
   type AccessPolicy, type ResourceResolver, type RolePolicy,
 } from './policy.js';
 
@@ -114,7 +114,36 @@ const MLFLOW: Record<string, AccessPolicy> = {
   'DELETE /registered-models/permissions/delete': admin(model),
 };
 
+const dataset = datasetField('name');
+
 const NATIVE: Record<string, AccessPolicy> = {
+  // Datasets: viewers read, editors add versions and validate, admins delete.
+  'POST /datasets': editor(undefined, { creates: 'dataset' }),
+  'GET /datasets': search,
+  'GET /datasets/:name': viewer(dataset),
+  'DELETE /datasets/:name': admin(dataset, { deletes: true }),
+  'POST /datasets/:name/uploads': editor(dataset),
+  'PUT /datasets/:name/uploads/:upload_id/files/*': editor(dataset),
+  'POST /datasets/:name/uploads/:upload_id/commit': editor(dataset),
+  'DELETE /datasets/:name/uploads/:upload_id': editor(dataset),
+  'GET /datasets/:name/versions': viewer(dataset),
+  'GET /datasets/:name/versions/:version': viewer(dataset),
+  'DELETE /datasets/:name/versions/:version': admin(dataset),
+  'GET /datasets/:name/versions/:version/sketch': viewer(dataset),
+  'GET /datasets/:name/versions/:version/suggested-suite': viewer(dataset),
+  'POST /datasets/:name/versions/:version/validations': editor(dataset),
+  'GET /datasets/:name/versions/:version/validations': viewer(dataset),
+  'GET /datasets/:name/validations/:validation_id': viewer(dataset),
+  'GET /datasets/:name/validations/:validation_id/report.html': viewer(dataset),
+  'GET /datasets/:name/versions/:version/files/*': viewer(dataset),
+  'GET /datasets/:name/versions/:version/export': viewer(dataset),
+  'GET /dataset-diff': viewer(datasetRefFields('from', 'to')),
+  // Exchange between servers: the receiving side needs editor on the dataset.
+  'GET /datasets/:name/blobs/:digest': viewer(dataset),
+  'PUT /datasets/:name/blobs/:digest': editor(dataset),
+  'GET /datasets/:name/blobs/:digest/content': viewer(dataset),
+  'POST /datasets/:name/versions/import': editor(dataset),
+  'GET /lineage/models/:name/:ref': viewer(modelField('name')),
   'POST /experiments': editor(undefined, { creates: 'experiment' }),
   'GET /experiments': search,
   'GET /experiments/by-name/:name': viewer(experimentByName('name')),

@@ -5,6 +5,7 @@ import { runsRoutes } from './runs.js';
 import { modelsRoutes } from './models.js';
 import { artifactsRoutes } from './artifacts.js';
 import { authRoutes } from './auth.js';
+import { datasetsRoutes } from './datasets.js';
 import { deploymentsRoutes } from './deployments.js';
 import { alertsRoutes } from './alerts.js';
 
@@ -15,6 +16,7 @@ export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   await app.register(modelsRoutes, { services });
   await app.register(artifactsRoutes, { services });
   await app.register(authRoutes, { services });
+  await app.register(datasetsRoutes, { services });
   await app.register(deploymentsRoutes, { services });
   await app.register(alertsRoutes, { services });
 };
