@@ -13,6 +13,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerAlertsCommands } from './commands/alerts.js';
 import { registerExplainCommand } from './commands/explain.js';
+import { registerTestCommand } from './commands/test.js';
 import { registerDeployCommands } from './commands/deploy.js';
 
 /** Builds the `puente` command with every sub-command registered. */
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerExportCommand(program);
   registerExplainCommand(program);
+  registerTestCommand(program);
   registerArtifactsCommands(program);
   registerAdminCommands(program);
   registerAccessCommands(program);
