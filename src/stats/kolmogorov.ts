@@ -18,7 +18,7 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const PI2 = Math.PI * Math.PI;
 const PI4 = PI2 * PI2;
 const PI6 = PI4 * PI2;
-const LOG_MIN_NORMAL = -708.3964185322641; // ln(2^-1022)
+const LOG_MIN_SUBNORMAL = -745.1332191019412; // ln(2^-1075): below it exp() is 0 even as a subnormal
 const SCALE_EXP = 128;
 const SCALE_UP = 2 ** SCALE_EXP;
 
@@ -81,7 +81,7 @@ export function smirnovSf(n: number, x: number): number {
   const nxFloor = Math.floor(nx);
   const alpha = nx - nxFloor;
   if (nxFloor === 0 || (nxFloor === 1 && alpha === 0)) return 1 - x * Math.pow(1 + x, n - 1);
-  if (-2 * n * x * x < LOG_MIN_NORMAL) return 0;
+  if (-2 * n * x * x < LOG_MIN_SUBNORMAL) return 0;
   if (nxFloor >= n - 1) return Math.pow(1 - x, n);
   if (n > 1_000_000) {
     // Far beyond the sizes we compute exactly: the approximation e^(−(6nx+1)²/(18n)).
@@ -89,19 +89,27 @@ export function smirnovSf(n: number, x: number): number {
     return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp);
   }
   const last = n - nxFloor - 1; // ⌊n(1−x)⌋, minus the zero term when n·x is an integer
+  // Streaming log-sum-exp: the result may be far below the smallest normal double (SciPy returns
+  // subnormal values such as 4.5e-319), so terms are summed relative to the largest one.
   let logBinom = 0; // ln C(n, v)
-  let sum = 0;
-  let previous = 0;
+  let logMax = Number.NEGATIVE_INFINITY;
+  let scaled = 0; // Σ exp(ln term − logMax)
+  let previous = Number.NEGATIVE_INFINITY;
   for (let v = 0; v <= last; v++) {
     if (v > 0) logBinom += Math.log((n - v + 1) / v);
     const a = (nx + v) / n; // x + v/n
     const b = (n - v - nx) / n; // 1 − x − v/n
-    const term = Math.exp(logBinom + (v - 1) * Math.log(a) + (n - v) * Math.log(b));
-    sum += term;
-    if (term < previous && term <= 1e-17 * sum) break;
-    previous = term;
+    const logTerm = logBinom + (v - 1) * Math.log(a) + (n - v) * Math.log(b);
+    if (logTerm <= logMax) scaled += Math.exp(logTerm - logMax);
+    else {
+      scaled = scaled * Math.exp(logMax - logTerm) + 1;
+      logMax = logTerm;
+    }
+    // Past the peak, stop once a term no longer changes the sum.
+    if (logTerm < previous && logTerm - logMax <= Math.log(scaled) - 39.2) break;
+    previous = logTerm;
   }
-  return clip01(x * sum);
+  return clip01(Math.exp(logMax + Math.log(scaled) + Math.log(x)));
 }
 
 type Matrix = Float64Array; // m × m, row-major

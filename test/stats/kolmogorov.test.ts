@@ -9,6 +9,13 @@ describe('Kolmogorov distributions against SciPy', () => {
       close(kstwoCdf(x, n), cdf, 1e-8, 1e-300, `kstwo.cdf(${x}, ${n})`);
     }
   });
+  it('tails in the subnormal range (SciPy: 4.5e-319 rather than 0), log10 within 1e-3', () => {
+    for (const [n, x, sf] of expected.kstwo_subnormal) {
+      expect(sf).toBeGreaterThan(0);
+      expect(sf).toBeLessThan(2.2250738585072014e-308);
+      expect(Math.abs(Math.log10(kstwoSf(x, n)) - Math.log10(sf))).toBeLessThan(1e-3);
+    }
+  });
   it('kstwobign (the limit distribution)', () => {
     for (const [x, sf] of expected.kstwobign) close(kolmogorovSf(x), sf, 1e-13, 1e-300, `kstwobign.sf(${x})`);
   });
