@@ -15,7 +15,7 @@ import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } f
 import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
 import { AlertService } from './monitoring/alerts/index.js';
-import { PredictionLog } from './predictions/index.js';
+import { PredictionLog, labelRuleFor, type LabelRule, type LabelTarget } from './predictions/index.js';
 import {
   CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, RemoteTelemetry, TrafficFlusher, TrafficRecorder,
   type DeploymentSource, type PredictionSink,
@@ -47,7 +47,19 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const models = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
   const events = new EventBus();
   const alerts = new AlertService({ db, registry: metricsRegistry, events, webhooks, intervalMs: options.alertEvalMs });
-  const predictions = new PredictionLog(db, { sampleRate: options.predictionSampleRate });
+  // What labels a prediction takes follows its model's task; an A/B test on a business value takes any number.
+  const labelRule = async (target: LabelTarget): Promise<LabelRule | null> => {
+    if (target.deployment !== null) {
+      const d = await deployments.get(target.deployment).catch(() => null);
+      if (d?.spec.ab?.metric === 'value') return { kind: 'any' };
+    }
+    const hosted = await models.get(target.model, String(target.version)).catch(() => null);
+    return hosted ? labelRuleFor(hosted.manifest.task, hosted.manifest.classes) : null;
+  };
+  const predictions = new PredictionLog(db, {
+    sampleRate: options.predictionSampleRate, metrics: metricsRegistry, labelRule,
+    retentionMs: options.predictionRetentionDays ? options.predictionRetentionDays * 86_400_000 : null,
+  });
   const recorder = new TrafficRecorder();
   const flusher = new TrafficFlusher({ recorder, repo: deploymentRepo, periodMs: options.trafficFlushMs });
   const gateway = new DeploymentGateway({
@@ -79,6 +91,8 @@ export interface ComposeOptions {
   readonly webhookAllowedHosts?: readonly string[];
   /** Share of predictions written to the prediction log (default 1). */
   readonly predictionSampleRate?: number;
+  /** Days logged predictions are kept (pruned hourly once started); absent or null: for ever. */
+  readonly predictionRetentionDays?: number | null;
   /** How often traffic summaries are written for canary analysis (ms, default 1000). */
   readonly trafficFlushMs?: number;
   /** How long a deployment's policy is cached on the serving path (ms, default 1000). */
@@ -114,7 +128,10 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
   let artifacts: ArtifactStore;
   try {
     artifacts = openArtifactStore(config, db);
-    const services = composeServices(db, artifacts, { audit: config.auditLog, webhookAllowedHosts: config.webhookAllowedHosts });
+    const services = composeServices(db, artifacts, {
+      audit: config.auditLog, webhookAllowedHosts: config.webhookAllowedHosts,
+      predictionSampleRate: config.predictionSampleRate, predictionRetentionDays: config.predictionRetentionDays,
+    });
     await assertSafeToListen(config.host, services.auth);
     app = await buildApp(services, {
       bodyLimitBytes: config.bodyLimitBytes,
@@ -128,6 +145,7 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
     services.trafficFlusher.start();
     services.canaryController.start();
     services.alerts.start();
+    services.predictions.startPruning();
   } catch (err) {
     await db.close();
     throw err;

@@ -44,6 +44,14 @@ export interface PuenteConfig {
   readonly rateLimitPerMinute: number | null;
   /** Hosts webhooks may be sent to (PUENTE_WEBHOOK_ALLOWED_HOSTS); empty: none. */
   readonly webhookAllowedHosts: readonly string[];
+  /** Share of served predictions written to the prediction log (PUENTE_PREDICTION_LOG_SAMPLE_RATE, 0–1, default 1). */
+  readonly predictionSampleRate: number;
+  /** Days logged predictions are kept (PUENTE_PREDICTION_RETENTION_DAYS, default 30); null: kept forever (0). */
+  readonly predictionRetentionDays: number | null;
+  /** Watch served predictions for drift and data quality (PUENTE_MONITORING, default on). */
+  readonly monitoring: boolean;
+  /** Length of a monitoring window in ms (PUENTE_MONITORING_WINDOW, e.g. 5m, 1h; default 5 minutes). */
+  readonly monitoringWindowMs: number;
 }
 
 /** Settings given on the command line; they win over the environment. */
@@ -89,7 +97,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     corsOrigins: Object.freeze(parseList(env.PUENTE_CORS_ORIGINS).map(checkOrigin)),
     rateLimitPerMinute: parsePositiveInt(env.PUENTE_RATE_LIMIT_PER_MINUTE, 'PUENTE_RATE_LIMIT_PER_MINUTE'),
     webhookAllowedHosts: Object.freeze(parseList(env.PUENTE_WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase())),
+    predictionSampleRate: parseShare(env.PUENTE_PREDICTION_LOG_SAMPLE_RATE, 'PUENTE_PREDICTION_LOG_SAMPLE_RATE', 1),
+    predictionRetentionDays: parseRetentionDays(env.PUENTE_PREDICTION_RETENTION_DAYS),
+    monitoring: parseSwitch(env.PUENTE_MONITORING, 'PUENTE_MONITORING', true),
+    monitoringWindowMs: parseWindow(env.PUENTE_MONITORING_WINDOW),
   });
+}
+
+function parseShare(raw: string | undefined, setting: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!(n >= 0 && n <= 1) || raw.trim() === '') throw new ConfigError(setting, `"${raw}" must be a number between 0 and 1`);
+  return n;
+}
+
+function parseRetentionDays(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return 30;
+  const n = Number(raw);
+  if (!(n >= 0) || !Number.isFinite(n) || raw.trim() === '') throw new ConfigError('PUENTE_PREDICTION_RETENTION_DAYS', `"${raw}" must be a number of days (0 keeps predictions forever)`);
+  return n === 0 ? null : n;
+}
+
+function parseWindow(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 5 * 60_000;
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 1000) throw new ConfigError('PUENTE_MONITORING_WINDOW', `"${raw}" must be a duration of at least 1s, like 30s, 5m or 1h`);
+  return ms;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `500ms`, `30s`, `5m`, `1h`, `7d` (a bare number means seconds) in ms, or null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!;
+  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : null;
 }
 
 function parsePort(raw: string | number): number {

@@ -4,6 +4,7 @@ export {
   redact,
   ConfigError,
   isLoopbackHost,
+  parseDuration,
   type PuenteConfig,
   type DatabaseConfig,
   type ArtifactsConfig,

@@ -137,7 +137,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { services });
-  await app.register(inferenceRoutes, { host: services.models, version: services.version, ready: () => services.db.ping().then(() => true, () => false) });
+  await app.register(inferenceRoutes, { host: services.models, version: services.version, ready: () => services.db.ping().then(() => true, () => false), log: services.predictions });
   await app.register(explainRoutes, { services });
   await app.register(deploymentInferenceRoutes, {
     prefix: '/deployments/:deployment', gateway: services.gateway, version: services.version, ready: () => services.db.ping().then(() => true, () => false),

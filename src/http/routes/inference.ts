@@ -1,18 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isPuenteError, NotFoundError, statusForCode } from '../../errors/index.js';
-import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedPrediction, type ModelHost } from '../../serving/index.js';
+import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedModel, type HostedPrediction, type ModelHost } from '../../serving/index.js';
+import { newPredictionId, type PredictionLog } from '../../predictions/index.js';
 
 /*
  * Prediction endpoints served by `puente server` for every registered version with a servable
  * bundle: the Open Inference Protocol v2 under /v2 and MLflow's scoring protocol under
  * /serve/{model}/{version-or-alias}/invocations. Without a version, /v2 uses the `champion`
  * alias, else the latest version. The version that answered is in the x-puente-model-version
- * header.
+ * header, and the id of the prediction (to quote with its label later) in x-puente-prediction-id.
  */
 
 /** The header that says which version answered. */
 export const VERSION_HEADER = 'x-puente-model-version';
+/** The id to quote when sending the ground-truth label later. */
+export const PREDICTION_ID_HEADER = 'x-puente-prediction-id';
 
 type ModelParams = { model: string; version?: string };
 
@@ -35,11 +37,28 @@ export interface InferenceRoutesOptions {
   readonly ready: () => Promise<boolean>;
   /** A standalone server serves one model: other names are 404, and /invocations sits at the root. */
   readonly only?: { readonly model: string; readonly ref: string | undefined };
+  /** Where answered predictions are logged (off the response path); absent: not logged. */
+  readonly log?: PredictionLog | null;
 }
 
 export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async (app, options) => {
   const { host, only } = options;
+  const log = options.log ?? null;
   openInferenceErrors(app);
+
+  /** Predicts, then queues the log entry (sampled; never awaited) under a fresh prediction id. */
+  const predict = async (hosted: HostedModel, records: Record<string, unknown>[]): Promise<HostedPrediction & { prediction_id: string }> => {
+    const started = performance.now();
+    const result = await host.predict(hosted, records);
+    const id = newPredictionId();
+    if (log && log.sampled()) {
+      log.record({
+        id, deployment: null, model: result.name, version: result.version, role: null, at: Date.now(), latency_ms: performance.now() - started,
+        inputs: records, predictions: result.prediction.predictions,
+      });
+    }
+    return { ...result, prediction_id: id };
+  };
   if (only) {
     app.addHook('preHandler', async (request) => {
       const model = (request.params as { model?: string }).model;
@@ -75,7 +94,7 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
     const version = refOf(request.params.version);
     const hosted = await host.get(model, version);
     const parsed = parseInferRequest(request.body, hosted.manifest.signature);
-    const result = await host.predict(hosted, parsed.rows);
+    const result = await predict(hosted, parsed.rows);
     const outputs = parsed.outputs ? result.prediction.outputs.filter((o) => parsed.outputs!.includes(o.name)) : result.prediction.outputs;
     if (parsed.outputs && outputs.length !== parsed.outputs.length) {
       const known = result.prediction.outputs.map((o) => o.name);
@@ -84,7 +103,8 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
       return { error: `Unknown output(s) ${unknown.join(', ')}; this model has ${known.join(', ')}.`, error_code: 'INVALID_PARAMETER_VALUE' };
     }
     reply.header(VERSION_HEADER, String(result.version));
-    return { model_name: model, model_version: String(result.version), id: parsed.id ?? randomUUID(), outputs };
+    reply.header(PREDICTION_ID_HEADER, result.prediction_id);
+    return { model_name: model, model_version: String(result.version), id: parsed.id ?? result.prediction_id, parameters: { prediction_id: result.prediction_id }, outputs };
   };
 
   for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
@@ -96,8 +116,9 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
   const invocations = async (model: string, ref: string | undefined, request: FastifyRequest, reply: FastifyReply) => {
     const hosted = await host.get(model, ref);
     const records = parseScoringRequest(request.body, request.headers['content-type'], hosted.manifest.signature);
-    const result: HostedPrediction = await host.predict(hosted, records);
+    const result = await predict(hosted, records);
     reply.header(VERSION_HEADER, String(result.version));
+    reply.header(PREDICTION_ID_HEADER, result.prediction_id);
     return { predictions: result.prediction.predictions };
   };
   if (only) {
