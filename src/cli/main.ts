@@ -12,6 +12,7 @@ import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerAlertsCommands } from './commands/alerts.js';
+import { registerMonitorReportCommand } from './commands/monitor-report.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerTestCommand } from './commands/test.js';
 import { registerDeployCommands } from './commands/deploy.js';
@@ -38,6 +39,8 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerAuditCommands(program);
   registerAlertsCommands(program);
+  // After the other `monitor` subcommands: `report` joins the same command.
+  registerMonitorReportCommand(program);
   registerDeployCommands(program);
   return program;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Alert, AlertHistoryEvent, AlertRuleWithStatus, LabelMatcher } from '../../monitoring/alerts/index.js';
+import type { Alert, AlertHistoryEvent, AlertRuleWithStatus, LabelMatcher } from '../../monitoring/index.js';
 import { action, clientFor, printObject, printRows, UsageError } from '../output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
