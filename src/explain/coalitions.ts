@@ -27,6 +27,12 @@ export type RecordPredict = (records: Record<string, unknown>[]) => Float64Array
 /** Model rows per predict call while evaluating coalitions (bounds memory, not results). */
 const CHUNK_ROWS = 16_384;
 
+/**
+ * Lets other work of the process run between chunks: explanations cost many model calls, and a
+ * server must keep answering predictions meanwhile.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function normalised(weights: ArrayLike<number> | undefined, n: number): Float64Array {
   if (n === 0) throw new InvalidParameterError('The background has no rows; send at least one background row.', 'background');
   const w = weights ? Float64Array.from(weights) : new Float64Array(n).fill(1);
@@ -90,6 +96,7 @@ export function matrixCoalitions(options: {
             for (let c = 0; c < D; c++) synth[at + c] = masks[mask + groupOf[c]] ? row[c] : background[b * D + c];
           }
         }
+        if (first > 0) await yieldToEventLoop();
         const y = await predict(synth.subarray(0, count * B * D), count * B);
         if (y.length !== count * B * K) throw new InvalidParameterError(`The model gave ${y.length} outputs for ${count * B} rows; expected ${K} per row.`, 'model');
         for (let s = 0; s < count; s++) {
@@ -147,6 +154,7 @@ export function recordCoalitions(options: {
             records[s * B + b] = record;
           }
         }
+        if (first > 0) await yieldToEventLoop();
         const y = await predict(records);
         if (y.length !== count * B * K) throw new InvalidParameterError(`The model gave ${y.length} outputs for ${count * B} rows; expected ${K} per row.`, 'model');
         for (let s = 0; s < count; s++) {

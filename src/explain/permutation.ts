@@ -1,6 +1,6 @@
 import { InvalidParameterError, PuenteError } from '../errors/index.js';
 import { createRng, type Rng } from '../training/index.js';
-import type { CoalitionModel, RecordPredict } from './coalitions.js';
+import { yieldToEventLoop, type CoalitionModel, type RecordPredict } from './coalitions.js';
 import { applyLink, type Link, type RowAttribution } from './kernel-shap.js';
 
 export interface PermutationShapOptions {
@@ -159,6 +159,7 @@ export async function permutationImportance(
         order[i] = order[j];
         order[j] = t;
       }
+      await yieldToEventLoop();
       const shuffled = records.map((rec, i) => ({ ...rec, [column]: records[order[i]][column] }));
       scores.push(score(await predict(shuffled)));
     }

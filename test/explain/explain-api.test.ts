@@ -109,6 +109,20 @@ describe.each(DIALECTS)('explain endpoints of served models ($name)', (dialect) 
     expect(res.json.details.evaluations_per_row).toBe(Math.floor(200 / 19) * 16);
   });
 
+  it('keeps answering predictions while a long explanation runs', async () => {
+    let explained = Infinity;
+    const explaining = post('/serve/credit/1/explain', { dataframe_records: creditInputs.slice(0, 8), params: { method: 'kernel', background: creditInputs.slice(3000, 3100) } })
+      .then((r) => {
+        explained = performance.now();
+        return r;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await predict('credit', creditInputs.slice(0, 1));
+    const predicted = performance.now();
+    expect((await explaining).status).toBe(200);
+    expect(predicted).toBeLessThan(explained);
+  });
+
   it('drops columns that are not inputs when asked to, and says which', async () => {
     const res = await post('/serve/credit/1/explain', { dataframe_records: creditRows.slice(0, 2), params: { extra_columns: 'drop' } });
     expect(res.status).toBe(200);
