@@ -11,6 +11,8 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerDataCommands } from './commands/data.js';
+import { registerLineageCommand } from './commands/lineage.js';
 import { registerAlertsCommands } from './commands/alerts.js';
 import { registerMonitorReportCommand } from './commands/monitor-report.js';
 import { registerExplainCommand } from './commands/explain.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerModelsCommands(program);
   registerExportCommand(program);
+  registerDataCommands(program);
+  registerLineageCommand(program);
   registerExplainCommand(program);
   registerTestCommand(program);
   registerArtifactsCommands(program);
