@@ -191,7 +191,7 @@ export class TreeShapExplainer {
           this.#pathZero[path + k] = pathZeros[n][k];
         }
         path += d;
-        size += d << d;
+        if (d <= MAX_TABLE_DEPTH) size += d << d;
         leaf++;
       }
       if (short && entries + size <= budget) {
