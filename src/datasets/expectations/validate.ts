@@ -91,6 +91,7 @@ export class SuiteRun {
   #failingCount = 0;
   #started = Date.now();
   #lastColumns: string[] | null = null;
+  readonly #referenced: string[];
   #positions: number[] = [];
   #accumulatorPositions: number[] = [];
 
@@ -107,6 +108,7 @@ export class SuiteRun {
     );
     const types = new Map((options.schema?.columns ?? []).map((c) => [c.name, c.type]));
     for (const name of this.#columnsNeeded) this.#accumulators.set(name, new ColumnAccumulator(name, types.get(name)));
+    this.#referenced = [...new Set(suite.expectations.flatMap((e) => ('column' in e ? [e.column] : [])))];
   }
 
   /**
@@ -114,8 +116,11 @@ export class SuiteRun {
    * indexes (in the suite) of those it fails. Counts it towards the result either way.
    */
   checkRecord(record: Record<string, unknown>, line = this.#rows + 1): number[] {
-    const columns = Object.keys(record);
-    return this.#checkRow(columns, columns.map((c) => plainValue(record[c])), line);
+    const keys = Object.keys(record);
+    for (const k of keys) this.#columnsSeen.add(k);
+    // A key the record lacks is a null value of that column.
+    const columns = [...new Set([...keys, ...this.#referenced])];
+    return this.#checkRow(columns, columns.map((c) => plainValue(record[c])), line, false);
   }
 
   /** Checks a batch of rows read from a file. */
@@ -123,14 +128,14 @@ export class SuiteRun {
     for (let r = 0; r < batch.rows.length; r++) this.#checkRow(batch.columns, batch.rows[r]!, batch.lines[r]!);
   }
 
-  #checkRow(columns: string[], row: CellValue[], line: number): number[] {
+  #checkRow(columns: string[], row: CellValue[], line: number, seen = true): number[] {
     this.#rows++;
     if (columns !== this.#lastColumns) {
       // Batches share their column list; look the positions up once per list.
       this.#lastColumns = columns;
       this.#positions = this.#rowStates.map((s) => columns.indexOf(s.expectation.column));
       this.#accumulatorPositions = [...this.#accumulators.keys()].map((name) => columns.indexOf(name));
-      for (const c of columns) this.#columnsSeen.add(c);
+      if (seen) for (const c of columns) this.#columnsSeen.add(c);
     }
     const positions = this.#positions;
     let failed: number[] | null = null;
