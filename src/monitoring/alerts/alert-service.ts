@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { PuenteDb } from '../../db/index.js';
 import { AlreadyExistsError, InvalidParameterError, NotFoundError, PuenteError } from '../../errors/index.js';
 import type { EventBus } from '../../events/index.js';
@@ -97,6 +97,7 @@ export class AlertService {
   #serial: Promise<unknown> = Promise.resolve();
   readonly #deliveries = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
+  readonly #gauge: Gauge<'rule' | 'severity' | 'state'>;
 
   constructor(options: AlertServiceOptions) {
     this.#repo = new AlertRepo(options.db);
@@ -107,6 +108,11 @@ export class AlertService {
     this.#intervalMs = options.intervalMs ?? 15_000;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => undefined);
+    // Puente's own alerts, visible to Prometheus and Grafana beside the metrics they watch.
+    this.#gauge = new Gauge({
+      name: 'puente_alerts', help: 'Alerts of Puente\'s alert rules now pending or firing, by rule, severity and state.',
+      labelNames: ['rule', 'severity', 'state'], registers: [options.registry],
+    });
   }
 
   get intervalMs(): number {
@@ -151,6 +157,7 @@ export class AlertService {
       await this.#commit(writes, notices, new Map([[name, stored]]));
       await this.#repo.deleteRule(name);
       this.#status.delete(name);
+      this.#count(new Map((await this.#repo.listRules()).map((s) => [s.rule.name, s])), instances);
     });
   }
 
@@ -284,11 +291,28 @@ export class AlertService {
     }
     for (const name of this.#status.keys()) if (!stored.get(name)?.rule.enabled) this.#status.delete(name);
     await this.#commit(writes, notices, stored);
+    return { at: now, ...this.#count(stored, instances) };
+  }
 
+  /** Sets the puente_alerts gauge from the alerts now active; answers the counts. */
+  #count(rules: ReadonlyMap<string, { rule: AlertRule }>, instances: ReadonlyMap<string, Alert>): { firing: number; pending: number } {
+    const counts = new Map<string, { rule: string; severity: string; state: string; n: number }>();
+    for (const a of instances.values()) {
+      const severity = rules.get(a.rule)?.rule.severity ?? 'warning';
+      const key = `${a.rule}\u0000${severity}\u0000${a.state}`;
+      const c = counts.get(key) ?? { rule: a.rule, severity, state: a.state, n: 0 };
+      c.n++;
+      counts.set(key, c);
+    }
+    this.#gauge.reset();
     let firing = 0;
     let pending = 0;
-    for (const a of instances.values()) a.state === 'firing' ? firing++ : pending++;
-    return { at: now, firing, pending };
+    for (const c of counts.values()) {
+      this.#gauge.set({ rule: c.rule, severity: c.severity, state: c.state }, c.n);
+      if (c.state === 'firing') firing += c.n;
+      else pending += c.n;
+    }
+    return { firing, pending };
   }
 
   /** Ends an alert: a firing one resolves (and notifies when its rule is known), a pending one goes inactive. */

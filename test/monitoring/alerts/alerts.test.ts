@@ -88,6 +88,8 @@ describe.each(DIALECTS)('alerts on $name', (dialect) => {
     expect(body.data.value).toBeGreaterThan(0.5);
     expect(events.map((e) => e.type)).toEqual(['alert.firing']);
     expect(events[0]!.data).toEqual(body.data);
+    // Prometheus sees Puente's alerts too.
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('puente_alerts{rule="svc-error-ratio",severity="critical",state="firing"} 1');
 
     // Rolled back: the errors leave the window and the alert resolves.
     expect((await api('POST', '/deployments/svc/rollback', {})).statusCode).toBe(200);
@@ -100,6 +102,7 @@ describe.each(DIALECTS)('alerts on $name', (dialect) => {
     expect(resolved.headers[SIGNATURE_HEADER]).toBe(signWebhook(SECRET, String(resolved.headers[TIMESTAMP_HEADER]), resolved.body));
     expect(JSON.parse(resolved.body)).toMatchObject({ type: 'alert.resolved', data: { state: 'resolved', value: 0, resolved_at: t0 + 100_000, fired_at: t0 + 30_000 } });
     expect(events.map((e) => e.type)).toEqual(['alert.firing', 'alert.resolved']);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).not.toContain('puente_alerts{rule="svc-error-ratio"');
 
     const history = (await api('GET', '/alerts/history?rule=svc-error-ratio')).json().events;
     expect(history.map((e: { state: string }) => e.state)).toEqual(['resolved', 'firing', 'pending']);

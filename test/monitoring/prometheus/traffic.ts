@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { composeServices } from '../../../src/main.js';
+import { buildApp, type AppServices } from '../../../src/http/index.js';
+import { ARTIFACT_BACKENDS, DIALECTS } from '../../helpers/backends.js';
+import { registerSyntheticModel, syntheticRows } from '../../deployments/models.js';
+
+/*
+ * A Puente server listening on loopback with a deployment that has served traffic: answers,
+ * errors and invalid requests, a staged second version, feedback labels, and one of Puente's
+ * own alert rules firing — so /metrics exports the series the deploy/ files read.
+ */
+
+export interface TrafficApp {
+  readonly app: FastifyInstance;
+  readonly services: AppServices;
+  readonly url: string;
+  /** Sends n requests through the deployment (every tenth invalid) and labels the answered ones. */
+  traffic(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEPLOYMENT = 'promo';
+
+export async function startTrafficApp(): Promise<TrafficApp> {
+  const { db, cleanup } = await DIALECTS[0]!.open();
+  const art = await ARTIFACT_BACKENDS[0]!.open();
+  const services = composeServices(db, art.store);
+  const app = await buildApp(services, { bodyLimitBytes: 4 * 1024 * 1024, logger: false });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const api = async (method: 'POST' | 'PUT', path: string, payload: object) => {
+    const res = await app.inject({ method, url: `/api/v1${path}`, payload });
+    if (res.statusCode !== 200) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  const v1 = await registerSyntheticModel(services, 'promo-model', { seed: 7 });
+  const v2 = await registerSyntheticModel(services, 'promo-model', { seed: 8 });
+  await api('POST', '/deployments', { name: DEPLOYMENT, model: 'promo-model', version: v1 });
+  await api('POST', `/deployments/${DEPLOYMENT}/blue-green`, { model: 'promo-model', version: v2 });
+  await api('POST', '/alerts/rules', {
+    name: 'promo-serving', metric: 'puente_deployment_requests_total', labels: { deployment: DEPLOYMENT }, aggregation: 'increase',
+    window: '1h', comparison: '>', threshold: 0, severity: 'info',
+  });
+  const { rows, labels } = syntheticRows(200, 11);
+  let sent = 0;
+  const traffic = async (n: number) => {
+    const feedback: { prediction_id: string; label: number }[] = [];
+    for (let i = 0; i < n; i++, sent++) {
+      const k = sent % rows.length;
+      const record = sent % 10 === 9 ? { x0: 'not a number' } : rows[k];
+      const res = await app.inject({ method: 'POST', url: `/deployments/${DEPLOYMENT}/invocations`, payload: { dataframe_records: [record] } });
+      if (res.statusCode === 200) feedback.push({ prediction_id: String(res.headers['x-puente-prediction-id']), label: labels[k]! });
+    }
+    await services.predictions.flush();
+    if (feedback.length > 0) await api('POST', `/deployments/${DEPLOYMENT}/feedback`, { labels: feedback });
+    await services.alerts.evaluate();
+  };
+  await services.alerts.evaluate();
+  await traffic(60);
+  return {
+    app, services, url, traffic,
+    async close() {
+      await app.close();
+      await cleanup();
+      await art.cleanup();
+    },
+  };
+}
