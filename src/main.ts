@@ -16,6 +16,7 @@ import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
 import { AlertService } from './monitoring/alerts/index.js';
 import { PredictionLog, labelRuleFor, type LabelRule, type LabelTarget } from './predictions/index.js';
+import { LiveMonitor, LivePerformance, MonitoringRepo, MonitoringService } from './monitoring/index.js';
 import {
   CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, RemoteTelemetry, TrafficFlusher, TrafficRecorder,
   type DeploymentSource, type PredictionSink,
@@ -69,6 +70,36 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const deployments = new DeploymentService({ repo: deploymentRepo, catalog, host: models, gateway, log: predictions, events });
   const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });
   const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher });
+  const monitoringRepo = new MonitoringRepo(db);
+  const warn = (err: unknown, context: string) => process.emitWarning(`${context}: ${(err as Error)?.message ?? String(err)}`, 'PuenteMonitoring');
+  const monitoringWindowMs = options.monitoringWindowMs ?? 5 * 60_000;
+  const liveMonitor = new LiveMonitor({
+    repo: monitoringRepo, events, metrics: metricsRegistry, windowMs: monitoringWindowMs, onError: warn,
+    reference: (model, version) => monitoring.reference(model, version),
+    settings: async (deployment) => (await monitoringRepo.getSettings(deployment)) ?? {},
+  });
+  const livePerformance = new LivePerformance({
+    log: predictions, metrics: metricsRegistry, events, windowMs: monitoringWindowMs, onError: warn,
+    manifest: async (model, version) => {
+      const { manifest } = await models.get(model, String(version));
+      return { task: manifest.task, ...(manifest.classes ? { classes: manifest.classes } : {}) };
+    },
+    reference: (model, version) => monitoring.reference(model, version),
+  });
+  const monitoring: MonitoringService = new MonitoringService({
+    repo: monitoringRepo, monitor: liveMonitor, performance: livePerformance, host: models, onError: warn,
+    deploymentExists: async (name) => void (await deployments.get(name)),
+    datasetRows: async (name, ref) => {
+      const version = await datasets.resolveVersion(name, ref);
+      async function* batches() {
+        for await (const b of datasets.records(name, version)) yield b.rows.map((row) => Object.fromEntries(b.columns.map((c, i) => [c, row[i]])));
+      }
+      return { source: `${name}@${version}`, batches: batches() };
+    },
+    retentionMs: options.predictionRetentionDays ? options.predictionRetentionDays * 86_400_000 : null,
+  });
+  // Monitoring sees every served prediction (the log may sample); off only to measure what it costs.
+  if (options.monitoring !== false) gateway.observe(liveMonitor.observe);
   const lineage = new LineageService({
     registry, datasets, artifacts,
     deploymentsOf: async (model, version) =>
@@ -79,7 +110,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
     lineage,
     alerts,
     version: PUENTE_VERSION, db, artifacts, tracking, registry, metricsRegistry, auth, audit, webhooks, models,
-    events, predictions, deployments, gateway, trafficFlusher: flusher, canaryController, deploymentStatus,
+    events, predictions, deployments, gateway, trafficFlusher: flusher, canaryController, deploymentStatus, monitoring,
   };
 }
 
@@ -93,6 +124,10 @@ export interface ComposeOptions {
   readonly predictionSampleRate?: number;
   /** Days logged predictions are kept (pruned hourly once started); absent or null: for ever. */
   readonly predictionRetentionDays?: number | null;
+  /** Watch served predictions for drift and data quality (default true); off only to measure what it costs. */
+  readonly monitoring?: boolean;
+  /** Length of a monitoring window (ms, default 5 minutes). */
+  readonly monitoringWindowMs?: number;
   /** How often traffic summaries are written for canary analysis (ms, default 1000). */
   readonly trafficFlushMs?: number;
   /** How long a deployment's policy is cached on the serving path (ms, default 1000). */
@@ -126,11 +161,14 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
   }
   let app: FastifyInstance;
   let artifacts: ArtifactStore;
+  // Open monitoring windows are written before the store closes.
+  let stopMonitoring = async (): Promise<void> => {};
   try {
     artifacts = openArtifactStore(config, db);
     const services = composeServices(db, artifacts, {
       audit: config.auditLog, webhookAllowedHosts: config.webhookAllowedHosts,
       predictionSampleRate: config.predictionSampleRate, predictionRetentionDays: config.predictionRetentionDays,
+      monitoring: config.monitoring, monitoringWindowMs: config.monitoringWindowMs,
     });
     await assertSafeToListen(config.host, services.auth);
     app = await buildApp(services, {
@@ -146,6 +184,8 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
     services.canaryController.start();
     services.alerts.start();
     services.predictions.startPruning();
+    services.monitoring.start();
+    stopMonitoring = () => services.monitoring.stop();
   } catch (err) {
     await db.close();
     throw err;
@@ -160,6 +200,7 @@ export async function startServer(config: PuenteConfig): Promise<RunningServer> 
     app,
     url: `${scheme}://${host}:${port}`,
     async close() {
+      await stopMonitoring();
       await app.close();
       await db.close();
     },

@@ -9,6 +9,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { securityMigration } from './migrations/0002-security.js';
 import { deploymentsMigration } from './migrations/0003-deployments.js';
 import { datasetsMigration } from './migrations/0004-datasets.js';
+import { monitoringMigration } from './migrations/0005-monitoring.js';
 import { alertsMigration } from './migrations/0006-alerts.js';
 import type { Database } from './schema.js';
 
@@ -127,7 +128,7 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
 
 function wrap(kysely: Kysely<Database>, dialect: DialectName, schema?: string): PuenteDb {
   const provider: MigrationProvider = {
-    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect), '0003-deployments': deploymentsMigration(dialect), '0004-datasets': datasetsMigration(dialect), '0006-alerts': alertsMigration(dialect) }),
+    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect), '0003-deployments': deploymentsMigration(dialect), '0004-datasets': datasetsMigration(dialect), '0005-monitoring': monitoringMigration(dialect), '0006-alerts': alertsMigration(dialect) }),
   };
   return {
     kysely,

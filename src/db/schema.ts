@@ -367,6 +367,47 @@ export interface AlertHistoryTable {
   notifications: string | null;
 }
 
+export interface MonitoringReferencesTable {
+  model: string;
+  version: number;
+  source: string;
+  rows: number;
+  /** JSON of the input profile (sketches module form). */
+  profile: string;
+  /** JSON of the prediction profile, or null. */
+  predictions: string | null;
+  /** JSON of the model's quality on the reference rows, or null. */
+  performance: string | null;
+  /** JSON list of inputs left out, with the reason. */
+  skipped: string;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface MonitoringWindowsTable {
+  window_id: Generated<number>;
+  deployment: string;
+  model: string;
+  version: number;
+  window_start: number;
+  window_end: number;
+  rows: number;
+  drift_share: number | null;
+  /** 1 when the share of drifted inputs reached the dataset threshold. */
+  dataset_drifted: number;
+  /** JSON of the window report (drift per input and for predictions, data quality, bin counts). */
+  report: string;
+  created_at: number;
+}
+
+export interface MonitoringSettingsTable {
+  deployment: string;
+  /** JSON of the drift settings (tests, thresholds, drift share). */
+  settings: string;
+  updated_at: number;
+  updated_by: string | null;
+}
+
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -406,4 +447,7 @@ export interface Database {
   alert_rules: AlertRulesTable;
   alert_instances: AlertInstancesTable;
   alert_history: AlertHistoryTable;
+  monitoring_references: MonitoringReferencesTable;
+  monitoring_windows: MonitoringWindowsTable;
+  monitoring_settings: MonitoringSettingsTable;
 }

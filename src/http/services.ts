@@ -11,6 +11,7 @@ import type { DatasetService, LineageService } from '../datasets/index.js';
 import type { EventBus } from '../events/index.js';
 import type { AlertService } from '../monitoring/alerts/index.js';
 import type { PredictionLog } from '../predictions/index.js';
+import type { MonitoringService } from '../monitoring/index.js';
 import type { CanaryController, DeploymentGateway, DeploymentService, DeploymentStatusReader, TrafficFlusher } from '../deployments/index.js';
 
 /** Everything the HTTP layer may call, built by the composition root and handed to `buildApp`. */
@@ -44,4 +45,6 @@ export interface AppServices {
   readonly trafficFlusher: TrafficFlusher;
   readonly canaryController: CanaryController;
   readonly deploymentStatus: DeploymentStatusReader;
+  /** Live monitoring of deployments: references, drift and data quality per window, live performance. */
+  readonly monitoring: MonitoringService;
 }

@@ -3,3 +3,4 @@ export * from './stats/index.js';
 export * from './sketches/index.js';
 export * from './alerts/index.js';
 export * from './report/index.js';
+export * from './live/index.js';

@@ -221,6 +221,21 @@ const NATIVE: Record<string, AccessPolicy> = {
   'POST /deployments/:name/resume': deployer(deployment),
   // Applications send labels with the token they predict with.
   'POST /deployments/:name/feedback': editor(deployment, { inference: true }),
+  // Monitoring: reading needs viewer; drift settings, like traffic, need deployer.
+  'GET /deployments/:name/monitoring/drift': viewer(deployment),
+  'GET /deployments/:name/monitoring/quality': viewer(deployment),
+  'GET /deployments/:name/monitoring/windows': viewer(deployment),
+  'GET /deployments/:name/monitoring/performance': viewer(deployment),
+  'GET /deployments/:name/monitoring/settings': viewer(deployment),
+  'PUT /deployments/:name/monitoring/settings': deployer(deployment),
+  'GET /deployments/:name/predictions/export': viewer(deployment),
+  'GET /models/:name/predictions/export': viewer(model),
+  'POST /models/:name/feedback': editor(model, { inference: true }),
+  'GET /models/:name/versions/:version/reference': viewer(model),
+  'PUT /models/:name/versions/:version/reference': editor(model),
+  'DELETE /models/:name/versions/:version/reference': editor(model),
+  // Replicas report the traffic and predictions they served.
+  'POST /deployments/:name/telemetry': editor(deployment),
   // Alerts: rules read any metric and reach webhooks, so changing them needs deployer globally.
   'POST /alerts/rules': deployer(),
   'GET /alerts/rules': viewer(),
@@ -229,8 +244,6 @@ const NATIVE: Record<string, AccessPolicy> = {
   'DELETE /alerts/rules/:name': deployer(),
   'GET /alerts': viewer(),
   'GET /alerts/history': viewer(),
-  // Replicas report the traffic and predictions they served.
-  'POST /deployments/:name/telemetry': editor(deployment),
 };
 
 const ARTIFACT_PROXY: Record<string, AccessPolicy> = {

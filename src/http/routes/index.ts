@@ -7,6 +7,7 @@ import { artifactsRoutes } from './artifacts.js';
 import { authRoutes } from './auth.js';
 import { datasetsRoutes } from './datasets.js';
 import { deploymentsRoutes } from './deployments.js';
+import { monitoringRoutes } from './monitoring.js';
 import { alertsRoutes } from './alerts.js';
 
 /** The native API, mounted at /api/v1: one encapsulated plugin per module. */
@@ -18,5 +19,6 @@ export const nativeApiRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   await app.register(authRoutes, { services });
   await app.register(datasetsRoutes, { services });
   await app.register(deploymentsRoutes, { services });
+  await app.register(monitoringRoutes, { services });
   await app.register(alertsRoutes, { services });
 };
