@@ -80,13 +80,16 @@ async function readParquet(path: string, source: string): Promise<Table> {
 }
 
 /** Reads a CSV, JSON Lines or Parquet file (format from its name, unless given) into columns. */
-export async function readTable(path: string, options: { format?: TableFormat; source?: string } = {}): Promise<Table> {
+export async function readTable(path: string, options: { format?: TableFormat; source?: string; delimiter?: string } = {}): Promise<Table> {
   const source = options.source ?? path;
   const info = await stat(path).catch(() => null);
   if (!info || !info.isFile()) throw new NotFoundError(`${source}: no such file.`, 'file');
   const format = options.format ?? formatOfFile(path);
   if (format === null) throw new InvalidParameterError(`${source}: cannot tell the format from the name; use .csv, .jsonl or .parquet.`, 'file');
-  if (format === 'csv') return readCsvTable(path, { source, ...(extname(path).toLowerCase() === '.tsv' ? { delimiter: '\t' } : {}) });
+  if (format === 'csv') {
+    const delimiter = options.delimiter ?? (extname(path).toLowerCase() === '.tsv' ? '\t' : undefined);
+    return readCsvTable(path, { source, ...(delimiter !== undefined ? { delimiter } : {}) });
+  }
   if (format === 'jsonl') return readJsonLines(path, source);
   return readParquet(path, source);
 }

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DIALECTS, makeTestApp, type TestApp } from '../../helpers/test-app.js';
+import { PuenteClient } from '../../../src/client/index.js';
+import { addLocalData } from '../../../src/datasets/index.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -11,10 +14,11 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/monitoring-report');
 const dir = mkdtempSync(join(tmpdir(), 'puente-report-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI with no server at all: the report works offline. */
+/** Runs the CLI; by default with no server at all (files are read offline). */
 async function puente(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const server = args[0] === '--server' ? [] : ['--server', 'http://127.0.0.1:9'];
   try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, '--server', 'http://127.0.0.1:9', ...args], { env: { ...process.env, PUENTE_URL: '' } });
+    const { stdout, stderr } = await run(process.execPath, [...CLI, ...server, ...args], { env: { ...process.env, PUENTE_URL: '' } });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -69,5 +73,33 @@ describe('puente monitor report', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('purpose');
     expect(existsSync(join(dir, 'never.html'))).toBe(false);
+  });
+});
+
+describe.each(DIALECTS)('puente monitor report with dataset versions on $name', (dialect) => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await makeTestApp(dialect);
+    url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const version = await addLocalData(new PuenteClient({ baseUrl: url }), 'credit', join(FIXTURES, 'credit_train.csv'));
+    expect(version.version).toBe(1);
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('reads --reference credit@1 through the server and reports as from the file', async () => {
+    const drifted = join(FIXTURES, 'credit_drifted.csv');
+    const viaServer = await puente('--server', url, '--json', 'monitor', 'report', '--reference', 'credit@1', '--current', drifted, '--target', 'default', 'risk_tier');
+    expect(viaServer.stderr).toBe('');
+    expect(viaServer.code).toBe(0);
+    const fromFile = await puente('--json', 'monitor', 'report', '--reference', join(FIXTURES, 'credit_train.csv'), '--current', drifted, '--target', 'default', 'risk_tier');
+    const a = JSON.parse(viaServer.stdout);
+    const b = JSON.parse(fromFile.stdout);
+    expect(a.reference).toEqual({ source: 'credit@1', rows: 20_000 });
+    expect(a.columns).toEqual(b.columns);
+    expect(a.columns.filter((c: { drifted: boolean }) => c.drifted).map((c: { column: string }) => c.column)).toEqual(['income', 'credit_score', 'purpose']);
+    const missing = await puente('--server', url, 'monitor', 'report', '--reference', 'credit@7', '--current', drifted);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/RESOURCE_DOES_NOT_EXIST/);
   });
 });
