@@ -21,7 +21,7 @@ const TREE_SLICE_ROWS = 500;
 export const DEFAULT_BACKGROUND_ROWS = 100;
 
 export interface ExplainOptions {
-  /** Default: tree for tree models with node covers, else kernel. */
+  /** Default: tree for tree models with node covers (exact), else kernel. */
   readonly method?: ExplainMethod;
   /** Records the sampling methods compare against (E[f]); default: the bundle's input example. */
   readonly background?: readonly Record<string, unknown>[];
@@ -102,7 +102,15 @@ export async function explainHosted(
   options: ExplainOptions & { readonly bundles: BundleOpener },
 ): Promise<Explanation> {
   if (!Array.isArray(records) || records.length === 0) throw new InvalidParameterError('There are no rows to explain; send at least one input row.', 'inputs');
-  const method = options.method ?? (explainableByTrees(hosted.manifest) ? 'tree' : 'kernel');
+  let method = options.method;
+  if (method === undefined) {
+    // Exact when possible: trees with covers. Anything else (ONNX, a linear booster) is sampled.
+    const exact = explainableByTrees(hosted.manifest) && (await treeState(hosted, options.bundles).then(() => true, (err: unknown) => {
+      if (isPuenteError(err) && err.status < 500) return false;
+      throw err;
+    }));
+    method = exact ? 'tree' : 'kernel';
+  }
   if (!EXPLAIN_METHODS.includes(method)) throw new InvalidParameterError(`method must be one of ${EXPLAIN_METHODS.join(', ')}; got '${String(method)}'.`, 'method');
   const max = MAX_EXPLAIN_ROWS[method];
   if (records.length > max) {
@@ -137,7 +145,10 @@ async function treeState(hosted: HostedModel, bundles: BundleOpener): Promise<Tr
       return { explainer: new TreeShapExplainer(model.forest, model.baseMargins), encode: matrixEncoderFor(bundle.manifest), columns: inputColumnsOf(bundle.manifest) };
     })();
     treeStates.set(hosted, pending);
-    pending.catch(() => treeStates.delete(hosted));
+    // A model that cannot be explained by trees stays so; a failed read may succeed next time.
+    pending.catch((err: unknown) => {
+      if (!(isPuenteError(err) && err.status < 500)) treeStates.delete(hosted);
+    });
   }
   return pending;
 }

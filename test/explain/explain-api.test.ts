@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
 import { pipelineFromFeaturesSpec } from '../../src/preprocessing/index.js';
 import { rocAuc } from '../../src/training/index.js';
+import { packageBundle } from '../../src/bundles/index.js';
 import { creditInputs, creditRows, registerCredit } from './bundles.js';
 import { fixtureJson } from './fixtures.js';
 
@@ -23,6 +24,38 @@ describe.each(DIALECTS)('explain endpoints of served models ($name)', (dialect) 
     await registerCredit(t.services, 'credit-onnx', { format: 'onnx' });
     await registerCredit(t.services, 'risk', { model: 'multiclass' });
     await registerCredit(t.services, 'credit-example', { inputExample: creditInputs.slice(100, 130) });
+    // A linear booster: y = 2·a − 3·b + 1, with a small input example as its background.
+    const linear = {
+      learner: {
+        learner_model_param: { base_score: '0', num_feature: '2', num_class: '0' },
+        objective: { name: 'reg:squarederror' },
+        feature_names: ['a', 'b'],
+        gradient_booster: { name: 'gblinear', model: { weights: [2, -3, 1] } },
+      },
+    };
+    const packaged = packageBundle({
+      modelBytes: Buffer.from(JSON.stringify(linear)), modelFile: 'model.json', format: 'xgboost', task: 'regression',
+      signature: { inputs: [{ name: 'a', type: 'double' }, { name: 'b', type: 'double' }], outputs: [] },
+      inputExample: [{ a: 0, b: 0 }, { a: 1, b: 2 }, { a: 2, b: 1 }],
+    });
+    const run = await t.services.tracking.createRun({});
+    const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
+    for (const [path, bytes] of packaged.files) await t.services.artifacts.put(`${root}/model/${path}`, Buffer.from(bytes));
+    await t.services.registry.createRegisteredModel('linear');
+    await t.services.registry.createModelVersion('linear', { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
+  });
+
+  it('a model that is not trees is explained by Kernel SHAP by default (exact for a linear model)', async () => {
+    const res = await post('/serve/linear/1/explain', { dataframe_records: [{ a: 4, b: 1 }] });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ method: 'kernel', output: 'prediction', output_names: ['value'] });
+    // w_j · (x_j − mean of the background): 2·(4 − 1) and −3·(1 − 1).
+    expect(res.json.rows[0].contributions.a).toBeCloseTo(6, 9);
+    expect(res.json.rows[0].contributions.b).toBeCloseTo(0, 9);
+    expect(res.json.rows[0].base_value).toBeCloseTo(2 * 1 - 3 * 1 + 1, 9);
+    const tree = await post('/serve/linear/1/explain', { dataframe_records: [{ a: 4, b: 1 }], params: { method: 'tree' } });
+    expect(tree.status).toBe(400);
+    expect(tree.json.message).toMatch(/linear model \(gblinear\).*method kernel or permutation/);
   });
   afterAll(async () => t.close());
 

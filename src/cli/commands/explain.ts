@@ -123,7 +123,9 @@ export function registerExplainCommand(program: Command): void {
           ...(opts.link ? { link: opts.link as 'identity' | 'logit' } : {}),
           ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
         };
-        if (method === 'kernel' || method === 'permutation' || opts.background) {
+        // The sampling methods need a background; the server picks one of them by itself for a
+        // model that is not trees, so send one unless Tree SHAP was asked for.
+        if (method !== 'tree' || opts.background) {
           const background = opts.background ? readCsvFile(opts.background, '--background') : data;
           if (background.length === 0) throw new UsageError(`--background ${opts.background} has no rows`);
           Object.assign(params, { background: spread(background, MAX_BACKGROUND).map((r) => withoutColumn(r, opts.target)) });
