@@ -1,6 +1,6 @@
 import { InvalidParameterError } from '../../errors/index.js';
 import { buildReferenceProfile, windowFromColumns, type ColumnData, type ColumnProfile, type NumericColumnProfile, type ReferenceProfile } from '../sketches/index.js';
-import { datasetDrift, type DriftColumnType, type StatTestName } from '../stats/index.js';
+import { datasetDrift, finiteSorted, lowerBound, upperBound, type DriftColumnType, type StatTestName } from '../stats/index.js';
 import type { Table, TableColumn } from './table.js';
 
 /*
@@ -126,55 +126,56 @@ const formatEdge = (v: number): string => {
   return a >= 1e5 || a < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 };
 
-function finiteSortedCopy(values: Float64Array): Float64Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! === values[i]!) n++;
-  const out = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! === values[i]!) out[k++] = values[i]!;
-  return out.sort();
-}
+/** Values of a sorted array in [lo, hi) (or [lo, hi] when `closed`): two binary searches. */
+const countBetween = (sorted: Float64Array, lo: number, hi: number, closed = false) =>
+  (closed ? upperBound(sorted, hi) : lowerBound(sorted, hi)) - lowerBound(sorted, lo);
 
-function numericHistogram(column: string, profile: NumericColumnProfile, ref: Float64Array, cur: Float64Array, curSorted: Float64Array): ReportHistogram {
-  const refN = profile.count;
+/**
+ * Bars of a numeric column from the sorted reference values (the profile keeps them all) and the
+ * sorted current ones: one bar per value when there are few, else 20 equal bins between the 0.5%
+ * and 99.5% points of both, with the tails beyond as bars of their own when they hold anything.
+ * Counting is binary search on the sorted arrays: O(bins · log n).
+ */
+function numericHistogram(column: string, profile: NumericColumnProfile, refSorted: Float64Array, curSorted: Float64Array): ReportHistogram {
+  const refN = refSorted.length;
   const curN = curSorted.length;
-  // Few distinct values: one bar per value.
-  const distinct = new Set<number>(profile.values ?? []);
-  if (profile.values) for (let i = 0; i < curSorted.length && distinct.size <= 20; i++) distinct.add(curSorted[i]!);
-  if (profile.values && distinct.size <= 20) {
-    const values = [...distinct].sort((a, b) => a - b);
-    const index = new Map(values.map((v, i) => [v, i]));
-    const r = new Array<number>(values.length).fill(0);
-    const c = new Array<number>(values.length).fill(0);
-    for (let i = 0; i < ref.length; i++) if (ref[i]! === ref[i]!) r[index.get(ref[i]!)!]!++;
-    for (let i = 0; i < curN; i++) c[index.get(curSorted[i]!)!]!++;
-    const known = new Set(profile.values);
-    return {
-      column, type: 'numeric', labels: values.map(formatEdge), reference: r.map((x) => x / refN), current: c.map((x) => (curN > 0 ? x / curN : 0)),
-      unseen: values.map((v) => !known.has(v)),
-    };
+  const shares = (counts: number[], n: number) => counts.map((x) => (n > 0 ? x / n : 0));
+  if (profile.values) {
+    const distinct = new Set<number>(profile.values);
+    for (let i = 0; i < curN && distinct.size <= 20; i = upperBound(curSorted, curSorted[i]!)) distinct.add(curSorted[i]!);
+    if (distinct.size <= 20) {
+      const values = [...distinct].sort((a, b) => a - b);
+      const known = new Set(profile.values);
+      return {
+        column, type: 'numeric', labels: values.map(formatEdge),
+        reference: shares(values.map((v) => countBetween(refSorted, v, v, true)), refN),
+        current: shares(values.map((v) => countBetween(curSorted, v, v, true)), curN),
+        unseen: values.map((v) => !known.has(v)),
+      };
+    }
   }
-  const sample = profile.sample;
-  let lo = quantileOfSorted(sample, 0.005);
-  let hi = quantileOfSorted(sample, 0.995);
+  let lo = quantileOfSorted(refSorted, 0.005);
+  let hi = quantileOfSorted(refSorted, 0.995);
   if (curN > 0) {
     lo = Math.min(lo, quantileOfSorted(curSorted, 0.005));
     hi = Math.max(hi, quantileOfSorted(curSorted, 0.995));
   }
   if (!(hi > lo)) hi = lo + 1;
   const width = (hi - lo) / HISTOGRAM_BINS;
-  const bin = (v: number) => (v < lo ? 0 : v > hi ? HISTOGRAM_BINS + 1 : 1 + Math.min(HISTOGRAM_BINS - 1, Math.floor((v - lo) / width)));
-  const r = new Array<number>(HISTOGRAM_BINS + 2).fill(0);
-  const c = new Array<number>(HISTOGRAM_BINS + 2).fill(0);
-  for (let i = 0; i < ref.length; i++) if (ref[i]! === ref[i]!) r[bin(ref[i]!)]!++;
-  for (let i = 0; i < cur.length; i++) if (cur[i]! === cur[i]!) c[bin(cur[i]!)]!++;
-  const labels = [`< ${formatEdge(lo)}`, ...Array.from({ length: HISTOGRAM_BINS }, (_, i) => `${formatEdge(lo + i * width)} – ${formatEdge(lo + (i + 1) * width)}`), `> ${formatEdge(hi)}`];
+  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? hi : lo + i * width));
+  const count = (sorted: Float64Array) => [
+    lowerBound(sorted, lo),
+    ...edges.slice(0, -1).map((e, i) => countBetween(sorted, e, edges[i + 1]!, i === HISTOGRAM_BINS - 1)),
+    sorted.length - upperBound(sorted, hi),
+  ];
+  const r = count(refSorted);
+  const c = count(curSorted);
+  const labels = [`< ${formatEdge(lo)}`, ...edges.slice(0, -1).map((e, i) => `${formatEdge(e)} – ${formatEdge(edges[i + 1]!)}`), `> ${formatEdge(hi)}`];
   // Tails are drawn only when they hold something.
   const keep = labels.map((_, i) => (i > 0 && i <= HISTOGRAM_BINS) || r[i]! > 0 || c[i]! > 0);
   const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
   return {
-    column, type: 'numeric', labels: pick(labels), reference: pick(r.map((x) => x / refN)), current: pick(c.map((x) => (curN > 0 ? x / curN : 0))),
-    unseen: pick(labels.map(() => false)),
+    column, type: 'numeric', labels: pick(labels), reference: pick(shares(r, refN)), current: pick(shares(c, curN)), unseen: pick(labels.map(() => false)),
   };
 }
 
@@ -262,11 +263,11 @@ export function buildDriftReport(reference: Table, current: Table, options: Repo
     let constant = false;
     if (columnProfile.type === 'numeric') {
       typeErrors = p.cur.textCount;
-      const nums = p.cur.numbers;
-      const sorted = finiteSortedCopy(nums);
-      for (let k = 0; k < sorted.length; k++) if (sorted[k]! < columnProfile.min || sorted[k]! > columnProfile.max) outOfRange++;
+      const sorted = finiteSorted(p.cur.numbers);
+      outOfRange = lowerBound(sorted, columnProfile.min) + (sorted.length - upperBound(sorted, columnProfile.max));
       constant = sorted.length >= 2 && sorted[0] === sorted[sorted.length - 1] && columnProfile.max > columnProfile.min;
-      histograms.push(numericHistogram(p.ref.name, columnProfile, p.ref.numbers, nums, sorted));
+      // The profile keeps every reference value, sorted (sampleSize 'all').
+      histograms.push(numericHistogram(p.ref.name, columnProfile, columnProfile.sample, sorted));
     } else {
       const values = curValues[i] as (string | null)[];
       const refCounts = new Map(columnProfile.categories.map((c, k) => [c, columnProfile.counts[k]!]));
