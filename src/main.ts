@@ -69,7 +69,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   });
   const deployments = new DeploymentService({ repo: deploymentRepo, catalog, host: models, gateway, log: predictions, events });
   const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });
-  const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher });
+  const deploymentStatus = new DeploymentStatusReader({ service: deployments, repo: deploymentRepo, log: predictions, flusher, gateway });
   const monitoringRepo = new MonitoringRepo(db);
   const warn = (err: unknown, context: string) => process.emitWarning(`${context}: ${(err as Error)?.message ?? String(err)}`, 'PuenteMonitoring');
   const monitoringWindowMs = options.monitoringWindowMs ?? 5 * 60_000;

@@ -14,6 +14,8 @@ import { registerExportCommand } from './commands/export.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerLineageCommand } from './commands/lineage.js';
 import { registerAlertsCommands } from './commands/alerts.js';
+import { registerMonitorCommands } from './commands/monitor.js';
+import { registerPredictionsCommands } from './commands/predictions.js';
 import { registerMonitorReportCommand } from './commands/monitor-report.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerTestCommand } from './commands/test.js';
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerAuditCommands(program);
   registerAlertsCommands(program);
+  registerPredictionsCommands(program);
+  registerMonitorCommands(program);
   // After the other `monitor` subcommands: `report` joins the same command.
   registerMonitorReportCommand(program);
   registerDeployCommands(program);

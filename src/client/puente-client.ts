@@ -19,8 +19,14 @@ import type { Explanation, ExplainParams, ImportanceParams, ImportanceResult } f
 import type {
   Dataset, DatasetDiff, DatasetFile, DatasetSchema, DatasetSketch, DatasetVersion, ExpectationSuite, LineageGraph, ValidationRecord, ValidationResult, VersionImport, VersionSummary,
 } from '../datasets/index.js';
+import type {
+  DriftSettings, DriftWindow, MonitoringQuery, PerformanceQueryParams, PerformanceReport, QualityWindow, ReferenceSource, ReferenceSummary, SampleFormat, WindowReport, WindowsAnswer,
+} from '../monitoring/index.js';
+import type { FeedbackResult } from '../predictions/index.js';
 import { Transport, type ClientOptions } from './transport.js';
 import { deploymentsApi } from './deployments-api.js';
+
+const SAMPLE_CONTENT_TYPES: Record<SampleFormat, string> = { csv: 'text/csv', jsonl: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
 
 /** One entry of an artifact listing; `path` is relative to the run's artifact root. */
 export interface ArtifactFile {
@@ -346,6 +352,48 @@ export class PuenteClient {
   /** Lineage: dataset versions → run → model version → deployments. */
   readonly lineage = {
     ofModel: (name: string, ref: string | number) => this.transport.json<LineageGraph>('GET', `/api/v1/lineage/models/${enc(name)}/${enc(String(ref))}`),
+  };
+
+  /** Live monitoring of deployments: drift, data quality and performance per window; references of model versions; drift settings. */
+  readonly monitoring = {
+    /** Drift per input and for predictions, and the dataset drift share, per window (open windows first, then stored ones, newest first). */
+    drift: (deployment: string, query: MonitoringQuery = {}) =>
+      this.transport.json<WindowsAnswer<DriftWindow>>('GET', `/api/v1/deployments/${enc(deployment)}/monitoring/drift`, { query: { ...query } }),
+    /** Data quality per input and window. */
+    quality: (deployment: string, query: MonitoringQuery = {}) =>
+      this.transport.json<WindowsAnswer<QualityWindow>>('GET', `/api/v1/deployments/${enc(deployment)}/monitoring/quality`, { query: { ...query } }),
+    /** Whole window reports, with the reference and window bin counts. */
+    windows: (deployment: string, query: MonitoringQuery = {}) =>
+      this.transport.json<WindowsAnswer<WindowReport>>('GET', `/api/v1/deployments/${enc(deployment)}/monitoring/windows`, { query: { ...query } }),
+    /** Live performance from feedback labels per version and window (`window` like 1h), with concept drift. */
+    performance: (deployment: string, query: PerformanceQueryParams = {}) =>
+      this.transport.json<PerformanceReport>('GET', `/api/v1/deployments/${enc(deployment)}/monitoring/performance`, { query: { ...query } }),
+    settings: (deployment: string) => this.transport.json<DriftSettings>('GET', `/api/v1/deployments/${enc(deployment)}/monitoring/settings`),
+    setSettings: (deployment: string, settings: DriftSettings) =>
+      this.transport.json<DriftSettings>('PUT', `/api/v1/deployments/${enc(deployment)}/monitoring/settings`, { body: settings }),
+    reference: (model: string, version: string | number) => this.transport.json<ReferenceSummary>('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(version))}/reference`),
+    /** Sets a version's reference from a dataset version (`{dataset: 'credit@1'}`) or a sample file (CSV, JSON Lines or Parquet bytes). */
+    setReference: async (model: string, version: string | number, source: ReferenceSource): Promise<ReferenceSummary> => {
+      const path = `/api/v1/models/${enc(model)}/versions/${enc(String(version))}/reference`;
+      if ('dataset' in source) return this.transport.json<ReferenceSummary>('PUT', path, { body: { dataset: source.dataset, ...(source.target ? { target: source.target } : {}) } });
+      const res = await this.transport.raw('PUT', this.transport.url(path, { format: source.format, target: source.target, name: source.name }), {
+        body: source.file as NonNullable<RequestInit['body']>, headers: { 'content-type': SAMPLE_CONTENT_TYPES[source.format] },
+      });
+      return (await res.json()) as ReferenceSummary;
+    },
+    deleteReference: (model: string, version: string | number) => this.transport.json<void>('DELETE', `/api/v1/models/${enc(model)}/versions/${enc(String(version))}/reference`),
+  };
+
+  /** The prediction log: export (CSV or Parquet) and labels for predictions made on the model routes. */
+  readonly predictions = {
+    /** Opens an export of a deployment's (or a model's) logged predictions; the response body streams the file. */
+    export: (of: { deployment: string } | { model: string; version?: number }, query: { format?: 'csv' | 'parquet'; since?: string; until?: string } = {}) => {
+      const path = 'deployment' in of ? `/api/v1/deployments/${enc(of.deployment)}/predictions/export` : `/api/v1/models/${enc(of.model)}/predictions/export`;
+      return this.transport.raw('GET', this.transport.url(path, { ...query, ...('version' in of && of.version !== undefined ? { version: of.version } : {}) }));
+    },
+    /** Ground-truth labels for predictions of the model's own routes (deployments: `deployments.feedback`). */
+    feedback: (model: string, labels: { prediction_id: string; row?: number; label: string | number | boolean }[]) =>
+      this.transport.json<{ results: FeedbackResult[]; recorded: number; not_found: number }>('POST', `/api/v1/models/${enc(model)}/feedback`, { body: { labels } }),
   };
 
   /** The audit log (admins). */

@@ -236,6 +236,8 @@ const NATIVE: Record<string, AccessPolicy> = {
   'DELETE /models/:name/versions/:version/reference': editor(model),
   // Replicas report the traffic and predictions they served.
   'POST /deployments/:name/telemetry': editor(deployment),
+  'PUT /deployments/:name/validation': deployer(deployment),
+  'DELETE /deployments/:name/validation': deployer(deployment),
   // Alerts: rules read any metric and reach webhooks, so changing them needs deployer globally.
   'POST /alerts/rules': deployer(),
   'GET /alerts/rules': viewer(),

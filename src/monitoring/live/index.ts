@@ -19,4 +19,5 @@ export {
 export {
   MonitoringService, parseDatasetRef,
   type MonitoringServiceDeps, type DatasetRowsSource, type ReferenceSummary, type WindowsQuery, type WindowsAnswer, type QualityWindow,
+  type MonitoringQuery, type PerformanceQueryParams, type DriftWindow, type ReferenceSource,
 } from './service.js';

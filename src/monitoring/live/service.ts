@@ -278,3 +278,36 @@ function summarize(r: ModelReference): ReferenceSummary {
     performance: r.performance, skipped: r.skipped,
   };
 }
+
+/* Query and answer shapes of the HTTP API, shared by the SDK and the CLI. */
+
+/** Which monitoring windows to read. */
+export interface MonitoringQuery {
+  readonly model?: string;
+  readonly version?: number;
+  /** ISO time, epoch ms, or a duration back from now (24h). */
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit?: number;
+  readonly include_open?: boolean;
+  /** NAME or COLUMN=NAME, for the open windows. */
+  readonly stattest?: readonly string[];
+}
+
+export interface PerformanceQueryParams {
+  readonly window?: string;
+  readonly model?: string;
+  readonly version?: number;
+  readonly since?: string;
+  readonly until?: string;
+  readonly min_labels?: number;
+  readonly max_drop?: number;
+}
+
+/** A window as the drift answer gives it. */
+export type DriftWindow = Pick<WindowReport, 'deployment' | 'model' | 'version' | 'window_start' | 'window_end' | 'open' | 'rows' | 'reference' | 'drift' | 'prediction_drift'>;
+
+/** Where a reference comes from: a dataset version, or sample file bytes. */
+export type ReferenceSource =
+  | { readonly dataset: string; readonly target?: string }
+  | { readonly file: Uint8Array | Blob; readonly format: SampleFormat; readonly name?: string; readonly target?: string };
