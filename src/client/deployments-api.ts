@@ -62,6 +62,9 @@ export function deploymentsApi(transport: () => Transport) {
     rollback: (name: string, options: ChangeOptions & { to_revision?: number } = {}) => post<Deployment>(at(name, '/rollback'), options),
     pause: (name: string, options: ChangeOptions = {}) => post<Deployment>(at(name, '/pause'), options),
     resume: (name: string, options: ChangeOptions = {}) => post<Deployment>(at(name, '/resume'), options),
+    /** Checks incoming records against an expectation suite (YAML/JSON text or object); null stops it. */
+    setValidation: (name: string, suite: string | object | null, options: ChangeOptions = {}) =>
+      suite === null ? transport().json<Deployment>('DELETE', at(name, '/validation')) : transport().json<Deployment>('PUT', at(name, '/validation'), { body: { suite, ...options } }),
     /** Reports a replica's traffic periods and logged predictions (used by `puente serve --deployment`). */
     telemetry: (name: string, telemetry: Telemetry) => post<{ periods: number; predictions: number }>(at(name, '/telemetry'), telemetry),
     feedback: (name: string, labels: { prediction_id: string; row?: number; label: unknown }[]) => post<FeedbackResponse>(at(name, '/feedback'), { labels }),

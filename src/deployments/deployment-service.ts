@@ -3,6 +3,7 @@ import type { EventBus } from '../events/index.js';
 import type { ModelCatalog, ModelHost } from '../serving/index.js';
 import type { PredictionLog } from '../predictions/index.js';
 import type { Telemetry } from './remote-telemetry.js';
+import { checkSuite, parseSuite } from '../datasets/index.js';
 import type { DeploymentRepo } from './deployment-repo.js';
 import type { DeploymentGateway } from './gateway.js';
 import {
@@ -117,7 +118,9 @@ export class DeploymentService {
     if (ctx.expected_revision !== undefined && ctx.expected_revision !== current.revision) {
       throw new ConflictError(`Deployment '${name}' is at revision ${current.revision}, not ${ctx.expected_revision}; read it again and retry.`);
     }
-    const spec = validateSpec(await next(current));
+    const proposed = await next(current);
+    // A request suite belongs to the deployment, not to a policy: it survives every traffic change.
+    const spec = validateSpec('validation' in proposed || current.spec.validation === undefined ? proposed : { ...proposed, validation: current.spec.validation });
     const written = await this.#d.repo.writeRevision(name, current.revision, spec, ctx.by, ctx.reason ?? defaultReason, this.#now());
     if (!written) throw new ConflictError(`Deployment '${name}' changed while this change was prepared (it is past revision ${current.revision}); read it again and retry.`);
     this.#d.gateway?.invalidate(name);
@@ -206,6 +209,19 @@ export class DeploymentService {
       if (d.revision === 1) throw new ConflictError(`Deployment '${name}' has no earlier revision to roll back to.`);
       const previous = await this.#d.repo.revision(name, d.revision - 1);
       return stripRunningState(previous!.spec);
+    });
+  }
+
+  /**
+   * Attaches an expectation suite (YAML or JSON text, or an object) that every incoming record is
+   * checked against; violations are counted per expectation, requests are still answered. null
+   * removes it.
+   */
+  setValidation(name: string, suite: string | object | null, ctx: ChangeContext): Promise<Deployment> {
+    const parsed = suite === null ? null : typeof suite === 'string' ? parseSuite(suite) : checkSuite(suite);
+    return this.change(name, ctx, parsed ? `requests checked against suite '${parsed.name}'` : 'request suite removed', (d) => {
+      const { validation: _drop, ...rest } = d.spec;
+      return parsed ? { ...rest, validation: { suite: parsed } } : { ...rest, validation: undefined };
     });
   }
 

@@ -3,6 +3,7 @@ import { NotFoundError, PuenteError } from '../errors/index.js';
 import type { HostedModel, HostedPrediction, ModelHost } from '../serving/index.js';
 import { newPredictionId, type PredictionEntry } from '../predictions/index.js';
 import { TrafficRecorder, predictionsAgree } from './traffic.js';
+import { RecordChecker, describeExpectation } from '../datasets/index.js';
 import { findTarget, liveOrder, routeRequest } from './routing.js';
 import type { Deployment, VersionSlot } from './types.js';
 
@@ -61,8 +62,23 @@ export interface RoutedPrediction extends HostedPrediction {
   readonly role: string;
 }
 
+/** Request validation counts of one deployment in this process. */
+export interface ValidationCounts {
+  readonly suite: string;
+  readonly checked_rows: number;
+  readonly violating_rows: number;
+  readonly failures: { expectation: string; rows: number }[];
+}
+
+interface Checker {
+  key: string;
+  checker: RecordChecker;
+  names: string[];
+}
+
 interface Cached {
   deployment: Deployment;
+  checker: Checker | null;
   order: VersionSlot[];
   shadow: VersionSlot | undefined;
   until: number;
@@ -79,6 +95,10 @@ export class DeploymentGateway {
   readonly #o: GatewayOptions;
   readonly #cache = new Map<string, Cached>();
   readonly #observers = new Set<PredictionObserver>();
+  /** Request checkers by deployment, kept while the suite is unchanged so counts survive other changes. */
+  readonly #checkers = new Map<string, Checker>();
+  readonly #validated: Counter<'deployment' | 'result'> | undefined;
+  readonly #violations: Counter<'deployment' | 'expectation'> | undefined;
   readonly #pending = new Map<string, Promise<Cached>>();
   readonly #requests: Counter<'deployment' | 'model' | 'version' | 'role' | 'status'> | undefined;
   readonly #latency: Histogram<'deployment' | 'model' | 'version' | 'role'> | undefined;
@@ -97,6 +117,8 @@ export class DeploymentGateway {
       });
       this.#weight = new Gauge({ name: 'puente_deployment_traffic_weight', help: 'Percent of live traffic each version of a deployment receives.', labelNames: ['deployment', 'model', 'version', 'role'], registers });
       this.#revision = new Gauge({ name: 'puente_deployment_revision', help: 'Revision of each deployment this process serves.', labelNames: ['deployment'], registers });
+      this.#validated = new Counter({ name: 'puente_deployment_validated_rows_total', help: "Request rows checked against a deployment's expectation suite, by result (ok, violating).", labelNames: ['deployment', 'result'], registers });
+      this.#violations = new Counter({ name: 'puente_deployment_validation_failures_total', help: 'Request rows breaking each expectation of a deployment\'s suite.', labelNames: ['deployment', 'expectation'], registers });
       this.#shadowCompared = new Counter({ name: 'puente_deployment_shadow_rows_total', help: 'Rows mirrored to a shadow version, by agreement with the primary answer.', labelNames: ['deployment', 'model', 'version', 'result'], registers });
     }
   }
@@ -119,7 +141,7 @@ export class DeploymentGateway {
     if (!pending) {
       pending = this.#o.source(name).then((deployment) => {
         const cached: Cached = {
-          deployment, order: liveOrder(deployment), shadow: deployment.spec.versions.find((s) => s.role === 'shadow'),
+          deployment, checker: this.#checkerFor(deployment), order: liveOrder(deployment), shadow: deployment.spec.versions.find((s) => s.role === 'shadow'),
           until: Date.now() + (this.#o.refreshMs ?? 1_000),
         };
         this.#publishWeights(hit?.deployment, deployment);
@@ -141,6 +163,30 @@ export class DeploymentGateway {
       if (err instanceof NotFoundError) this.#cache.delete(name);
       throw err;
     }
+  }
+
+  #checkerFor(d: Deployment): Checker | null {
+    const suite = d.spec.validation?.suite;
+    if (!suite) {
+      this.#checkers.delete(d.name);
+      return null;
+    }
+    const key = JSON.stringify(suite);
+    const known = this.#checkers.get(d.name);
+    if (known && known.key === key) return known;
+    const made = { key, checker: new RecordChecker(suite), names: suite.expectations.map(describeExpectation) };
+    this.#checkers.set(d.name, made);
+    return made;
+  }
+
+  /** What the request suite found in this process, or null when the deployment has none. */
+  validationCounts(name: string): ValidationCounts | null {
+    const c = this.#checkers.get(name);
+    if (!c) return null;
+    return {
+      suite: c.checker.suite.name, checked_rows: c.checker.checked, violating_rows: c.checker.violations,
+      failures: c.names.map((expectation, i) => ({ expectation, rows: c.checker.failures[i]! })).filter((f) => f.rows > 0),
+    };
   }
 
   #publishWeights(before: Deployment | undefined, after: Deployment): void {
@@ -193,6 +239,8 @@ export class DeploymentGateway {
     }
     const ms = performance.now() - started;
     const predictions = result.prediction.predictions;
+    const checker = this.#cache.get(deployment.name)?.checker;
+    if (checker) this.#validate(deployment.name, checker, records);
     this.#o.recorder.request(deployment.name, slot, ms, predictions);
     this.#requests?.inc({ ...labels, status: 'ok' });
     this.#latency?.observe(labels, ms / 1000);
@@ -221,6 +269,15 @@ export class DeploymentGateway {
       setImmediate(() => void this.#mirror(deployment, shadow, records, predictions));
     }
     return { ...result, prediction_id: id, role: slot.role };
+  }
+
+  /** Counts the records that break the deployment's suite; the request is answered either way. */
+  #validate(name: string, c: Checker, records: readonly Record<string, unknown>[]): void {
+    for (const record of records) {
+      const failed = c.checker.check(record);
+      this.#validated?.inc({ deployment: name, result: failed.length > 0 ? 'violating' : 'ok' });
+      for (const i of failed) this.#violations?.inc({ deployment: name, expectation: c.names[i]! });
+    }
   }
 
   async #inject(slot: VersionSlot): Promise<void> {

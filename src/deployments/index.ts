@@ -2,7 +2,7 @@
 export * from './types.js';
 export { DeploymentRepo, type TrafficPeriod } from './deployment-repo.js';
 export { DeploymentService, type DeploymentServiceDeps, type ChangeContext, type VersionRef } from './deployment-service.js';
-export { DeploymentGateway, type DeploymentSource, type GatewayOptions, type Routed, type RoutedPrediction, type ServedPrediction, type PredictionObserver, type PredictionSink } from './gateway.js';
+export { DeploymentGateway, type DeploymentSource, type GatewayOptions, type Routed, type RoutedPrediction, type ServedPrediction, type PredictionObserver, type PredictionSink, type ValidationCounts } from './gateway.js';
 export { RemoteTelemetry, type Telemetry } from './remote-telemetry.js';
 export { CanaryController, TrafficFlusher } from './canary-controller.js';
 export { DeploymentStatusReader, type DeploymentStatus, type ShadowStatus, type VersionTrafficStatus } from './status.js';

@@ -2,6 +2,7 @@ import type { PredictionLog } from '../predictions/index.js';
 import type { DeploymentRepo } from './deployment-repo.js';
 import type { DeploymentService } from './deployment-service.js';
 import type { TrafficFlusher } from './canary-controller.js';
+import type { DeploymentGateway, ValidationCounts } from './gateway.js';
 import { abReport, type AbReport } from './ab-test.js';
 import { latencyQuantile, sumTraffic } from './traffic.js';
 import type { CanaryStatus, PolicyKind, VersionSlot } from './types.js';
@@ -39,6 +40,8 @@ export interface DeploymentStatus {
   readonly canary?: CanaryStatus & { readonly weight: number };
   readonly shadow?: ShadowStatus;
   readonly ab?: AbReport;
+  /** Request records checked against the deployment's suite, in this process since it started. */
+  readonly validation?: ValidationCounts;
   /** Traffic per version over the last `window_seconds`. */
   readonly traffic: VersionTrafficStatus[];
   readonly window_seconds: number;
@@ -46,9 +49,9 @@ export interface DeploymentStatus {
 
 /** Assembles a deployment's status from its revision, recent traffic and feedback labels. */
 export class DeploymentStatusReader {
-  readonly #o: { service: DeploymentService; repo: DeploymentRepo; log?: PredictionLog | null; flusher?: TrafficFlusher; windowMs: number; now: () => number };
+  readonly #o: { service: DeploymentService; repo: DeploymentRepo; log?: PredictionLog | null; flusher?: TrafficFlusher; gateway?: DeploymentGateway; windowMs: number; now: () => number };
 
-  constructor(options: { service: DeploymentService; repo: DeploymentRepo; log?: PredictionLog | null; flusher?: TrafficFlusher; windowMs?: number; now?: () => number }) {
+  constructor(options: { service: DeploymentService; repo: DeploymentRepo; log?: PredictionLog | null; flusher?: TrafficFlusher; gateway?: DeploymentGateway; windowMs?: number; now?: () => number }) {
     this.#o = { ...options, windowMs: options.windowMs ?? 300_000, now: options.now ?? Date.now };
   }
 
@@ -88,6 +91,7 @@ export class DeploymentStatusReader {
       ...(spec.canary ? { canary: { ...spec.canary, weight: spec.versions.find((s) => s.role === 'canary')?.weight ?? (spec.canary.state === 'promoted' ? 100 : 0) } } : {}),
       ...(shadow ? { shadow } : {}),
       ...(ab ? { ab } : {}),
+      ...(spec.validation ? { validation: this.#o.gateway?.validationCounts(name) ?? { suite: spec.validation.suite.name, checked_rows: 0, violating_rows: 0, failures: [] } } : {}),
       traffic, window_seconds: this.#o.windowMs / 1000,
     };
   }

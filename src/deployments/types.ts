@@ -1,3 +1,5 @@
+import type { ExpectationSuite } from '../datasets/index.js';
+
 /** Traffic policies a deployment can have. */
 export const POLICIES = ['single', 'blue-green', 'canary', 'shadow', 'ab'] as const;
 export type PolicyKind = (typeof POLICIES)[number];
@@ -99,6 +101,11 @@ export interface AbSettings {
   readonly started_at: number;
 }
 
+/** Expectations every incoming record is checked against (violations are counted, requests still answered). */
+export interface RequestValidation {
+  readonly suite: ExpectationSuite;
+}
+
 /** The policy of one revision of a deployment. */
 export interface DeploymentSpec {
   readonly policy: PolicyKind;
@@ -107,6 +114,7 @@ export interface DeploymentSpec {
   /** Percent of requests mirrored to the shadow slot. */
   readonly shadow_percent?: number;
   readonly ab?: AbSettings;
+  readonly validation?: RequestValidation;
 }
 
 /** A deployment at its current revision. */

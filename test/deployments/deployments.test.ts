@@ -23,7 +23,7 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     t.app.inject({ method, url: `/api/v1${url}`, ...(payload !== undefined ? { payload: payload as object } : {}) });
   const invoke = (name: string, i: number, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url: `/deployments/${name}/invocations`, headers, payload: { dataframe_records: [rows[i % rows.length]] } });
@@ -338,6 +338,26 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect((await api('POST', '/deployments', { name: 'busy', model: 'synth', version: good })).statusCode).toBe(400);
     expect((await api('POST', '/deployments', { name: 'bad name!', model: 'synth' })).statusCode).toBe(400);
     expect((await api('GET', '/deployments/nope')).statusCode).toBe(404);
+  });
+
+  it('checks incoming records against an expectation suite, counting violations without refusing requests', async () => {
+    await create('checked');
+    const suite = 'name: inputs\nexpectations:\n  - expect: between\n    column: x0\n    min: -1\n    max: 1\n  - expect: not_null\n    column: x1\n';
+    const set = await api('PUT', '/deployments/checked/validation', { suite });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().spec.validation.suite.name).toBe('inputs');
+    const inRange = rows.filter((r) => r.x0! >= -1 && r.x0! <= 1).length;
+    for (let i = 0; i < rows.length; i++) expect((await invoke('checked', i)).statusCode).toBe(200);
+    // A later traffic change keeps the suite and its counts.
+    await api('POST', '/deployments/checked/blue-green', { model: 'synth', version: candidate });
+    const status = (await api('GET', '/deployments/checked/status')).json();
+    expect(status.validation).toMatchObject({ suite: 'inputs', checked_rows: rows.length, violating_rows: rows.length - inRange });
+    expect(status.validation.failures).toHaveLength(1);
+    expect(status.validation.failures[0].rows).toBe(rows.length - inRange);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(new RegExp(`puente_deployment_validated_rows_total\\{deployment="checked",result="violating"\\} ${rows.length - inRange}`));
+    expect((await api('PUT', '/deployments/checked/validation', { suite: 'expectations: [{expect: between, column: x0}]' })).statusCode).toBe(400);
+    expect((await api('DELETE', '/deployments/checked/validation')).json().spec.validation).toBeUndefined();
   });
 
   it('exports per-deployment, per-version metrics for Prometheus', async () => {

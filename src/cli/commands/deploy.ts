@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Deployment, DeploymentRevision, DeploymentStatus } from '../../deployments/index.js';
 import { sampleSizeMeans, sampleSizeProportions } from '../../stats/index.js';
@@ -195,6 +196,7 @@ export function registerDeployCommands(program: Command): void {
         ['canary', (x: DeploymentStatus) => (x.canary ? `${x.canary.state} at ${x.canary.weight}%${x.canary.reason ? `: ${x.canary.reason}` : ''}` : undefined)],
         ['shadow', (x: DeploymentStatus) => (x.shadow ? `${x.shadow.percent}% mirrored, agreement ${x.shadow.agreement_rate ?? '-'}, errors ${x.shadow.errors}/${x.shadow.requests}` : undefined)],
         ['ab', (x: DeploymentStatus) => (x.ab ? `${x.ab.verdict.verdict}${x.ab.verdict.winner_version ? ` ${x.ab.verdict.winner_version.model}@${x.ab.verdict.winner_version.version}` : ''}: ${x.ab.verdict.reason}` : undefined)],
+        ['validation', (x: DeploymentStatus) => (x.validation ? `${x.validation.violating_rows} of ${x.validation.checked_rows} rows break suite '${x.validation.suite}'` : undefined)],
         ['traffic', (x: DeploymentStatus) => x.traffic.map((t) => `${t.model}@${t.version} ${t.requests} req, ${t.errors} err, p99 ${t.p99_ms === null ? '-' : t.p99_ms.toFixed(2)} ms`)],
       ]);
     }));
@@ -208,6 +210,17 @@ export function registerDeployCommands(program: Command): void {
         ['revision', (r: DeploymentRevision) => r.revision], ['when', (r: DeploymentRevision) => r.created_at], ['by', (r: DeploymentRevision) => r.created_by],
         ['policy', (r: DeploymentRevision) => r.spec.policy], ['versions', versionsLine], ['reason', (r: DeploymentRevision) => r.reason],
       ]);
+    }));
+
+  withChange(deploy
+    .command('validate <name>')
+    .description('check every incoming record against an expectation suite (YAML or JSON, as puente data validate takes); violations are counted, requests still answered')
+    .option('--suite <file>', 'the suite file')
+    .option('--clear', 'stop checking'))
+    .action(action(async (name: string, opts: ChangeFlags & { suite?: string; clear?: boolean }, command: Command) => {
+      if (Boolean(opts.suite) === Boolean(opts.clear)) throw new UsageError('Give --suite FILE or --clear.');
+      const text = opts.suite ? await readFile(opts.suite, 'utf8').catch(() => { throw new UsageError(`Cannot read the suite file ${opts.suite}.`); }) : null;
+      printDeployment(command, await clientFor(command).deployments.setValidation(name, text, change(opts)));
     }));
 
   deploy.command('delete <name>').description('delete a deployment and its history').action(action(async (name: string, _opts: unknown, command: Command) => {

@@ -138,6 +138,14 @@ export const deploymentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     deployments.pause(request.params.name, ctxOf(request, request.body ?? {})));
   app.post('/deployments/:name/resume', { schema: { ...byName, body: Type.Optional(ActionBody), summary: 'Resume a paused canary' } }, async (request) =>
     deployments.resume(request.params.name, ctxOf(request, request.body ?? {})));
+  app.put('/deployments/:name/validation', {
+    schema: {
+      ...byName, summary: 'Check every incoming record against an expectation suite (violations counted, requests answered)',
+      body: Type.Object({ ...Change, suite: Type.Union([Type.String({ description: 'YAML or JSON text' }), Type.Object({}, { additionalProperties: true })]) }, { additionalProperties: false }),
+    },
+  }, async (request) => deployments.setValidation(request.params.name, request.body.suite, ctxOf(request, request.body)));
+  app.delete('/deployments/:name/validation', { schema: { ...byName, summary: 'Stop checking incoming records' } }, async (request) =>
+    deployments.setValidation(request.params.name, null, ctxOf(request, {})));
   app.post('/deployments/:name/telemetry', { schema: { ...byName, body: TelemetryBody, summary: 'Traffic and logged predictions reported by a replica (puente serve --deployment)' } }, async (request) =>
     deployments.acceptTelemetry(request.params.name, request.body));
   app.post('/deployments/:name/feedback', { schema: { ...byName, body: FeedbackBody, summary: 'Ground-truth labels for earlier predictions' } }, async (request) => {
