@@ -10,8 +10,8 @@ import { DEPLOYMENT, startTrafficApp, type TrafficApp } from './traffic.js';
 
 /*
  * The real Prometheus (Debian package `prometheus`) scrapes a Puente server on loopback every
- * second; the series come back through Prometheus's HTTP API, and every query of the Grafana
- * dashboard and of the alert rules runs there without an error.
+ * second; deployment and drift series come back through Prometheus's HTTP API, and every query
+ * of the Grafana dashboard and of the alert rules runs there without an error.
  */
 
 const run = promisify(execFile);
@@ -109,6 +109,20 @@ describe.skipIf(!present)('Prometheus scraping Puente', () => {
     expect(alerts.data.result[0]!.metric.severity).toBe('info');
   });
 
+  it('answers drift series of the deployment\'s monitoring windows', async () => {
+    await t.traffic(30);
+    const scores = await eventually(`puente_drift_score{deployment="${DEPLOYMENT}"}`);
+    const features = new Set(scores.data.result.map((r) => r.metric.feature));
+    for (const f of ['x0', 'x1', 'x2', 'x3']) expect(features).toContain(f);
+    for (const r of scores.data.result) {
+      expect(r.metric).toMatchObject({ deployment: DEPLOYMENT, model: 'promo-model', version: '1' });
+      expect(Number.isFinite(Number(r.value[1]))).toBe(true);
+    }
+    const share = await eventually(`puente_dataset_drift_share{deployment="${DEPLOYMENT}",version="1"}`);
+    expect(Number(share.data.result[0]!.value[1])).toBeGreaterThanOrEqual(0);
+    expect(Number(share.data.result[0]!.value[1])).toBeLessThanOrEqual(1);
+  });
+
   it('runs every query of the dashboard and of the alert rules without an error, the serving ones with data', async () => {
     await t.traffic(20);
     await sleep(2500);
@@ -120,6 +134,8 @@ describe.skipIf(!present)('Prometheus scraping Puente', () => {
       else if (r.data.result.length === 0) empty.push(where);
     }
     expect(failures).toEqual([]);
-    for (const panel of ['Traffic', 'Latency p99', 'Traffic weights', 'Rows monitored', 'Puente alerts', 'variable deployment']) expect(empty).not.toContain(panel);
+    for (const panel of ['Traffic', 'Latency p99', 'Traffic weights', 'Drift scores', 'Dataset drift share', 'Rows monitored', 'Live metrics', 'Puente alerts', 'variable deployment']) {
+      expect(empty).not.toContain(panel);
+    }
   });
 });

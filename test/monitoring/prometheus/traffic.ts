@@ -6,8 +6,9 @@ import { registerSyntheticModel, syntheticRows } from '../../deployments/models.
 
 /*
  * A Puente server listening on loopback with a deployment that has served traffic: answers,
- * errors and invalid requests, a staged second version, feedback labels, and one of Puente's
- * own alert rules firing — so /metrics exports the series the deploy/ files read.
+ * invalid requests, a staged second version, a reference profile with one-second monitoring
+ * windows (drift and data-quality gauges), feedback labels (live metrics), and one of Puente's own
+ * alert rules firing — so /metrics exports the series the deploy/ files read.
  */
 
 export interface TrafficApp {
@@ -24,7 +25,9 @@ export const DEPLOYMENT = 'promo';
 export async function startTrafficApp(): Promise<TrafficApp> {
   const { db, cleanup } = await DIALECTS[0]!.open();
   const art = await ARTIFACT_BACKENDS[0]!.open();
-  const services = composeServices(db, art.store);
+  // One-second monitoring windows, so drift and data-quality gauges appear within the test.
+  const services = composeServices(db, art.store, { monitoringWindowMs: 1000 });
+  services.monitoring.start();
   const app = await buildApp(services, { bodyLimitBytes: 4 * 1024 * 1024, logger: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const api = async (method: 'POST' | 'PUT', path: string, payload: object) => {
@@ -34,6 +37,13 @@ export async function startTrafficApp(): Promise<TrafficApp> {
   };
   const v1 = await registerSyntheticModel(services, 'promo-model', { seed: 7 });
   const v2 = await registerSyntheticModel(services, 'promo-model', { seed: 8 });
+  // The reference the live windows compare with: a sample like the training data.
+  const sample = syntheticRows(1000, 5).rows;
+  const reference = await app.inject({
+    method: 'PUT', url: `/api/v1/models/promo-model/versions/${v1}/reference?name=train.csv`, headers: { 'content-type': 'text/csv' },
+    payload: ['x0,x1,x2,x3', ...sample.map((r) => [r.x0, r.x1, r.x2, r.x3].join(','))].join('\n'),
+  });
+  if (reference.statusCode !== 200) throw new Error(`reference: ${reference.statusCode} ${reference.body}`);
   await api('POST', '/deployments', { name: DEPLOYMENT, model: 'promo-model', version: v1 });
   await api('POST', `/deployments/${DEPLOYMENT}/blue-green`, { model: 'promo-model', version: v2 });
   await api('POST', '/alerts/rules', {
@@ -59,6 +69,7 @@ export async function startTrafficApp(): Promise<TrafficApp> {
   return {
     app, services, url, traffic,
     async close() {
+      await services.monitoring.stop();
       await app.close();
       await cleanup();
       await art.cleanup();
