@@ -14,7 +14,7 @@ import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
 import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
-import { AlertService } from './monitoring/alerts/index.js';
+import { AlertService } from './monitoring/index.js';
 import { PredictionLog, labelRuleFor, type LabelRule, type LabelTarget } from './predictions/index.js';
 import { LiveMonitor, LivePerformance, MonitoringRepo, MonitoringService } from './monitoring/index.js';
 import {

@@ -14,7 +14,7 @@ import type {
 import type { Lineage, ModelVersion, RegisteredModel, Stage } from '../registry/index.js';
 import type { ApiToken, Grant, User } from '../auth/index.js';
 import type { AuditQuery, AuditRecord, VerifyResult } from '../audit/index.js';
-import type { Alert, AlertHistoryEvent, AlertRuleInput, AlertRuleWithStatus, AlertState } from '../monitoring/alerts/index.js';
+import type { Alert, AlertHistoryEvent, AlertRuleInput, AlertRuleWithStatus, AlertState } from '../monitoring/index.js';
 import type { Explanation, ExplainParams, ImportanceParams, ImportanceResult } from '../explain/index.js';
 import type {
   Dataset, DatasetDiff, DatasetFile, DatasetSchema, DatasetSketch, DatasetVersion, ExpectationSuite, LineageGraph, ValidationRecord, ValidationResult, VersionImport, VersionSummary,

@@ -9,7 +9,7 @@ import type { WebhookSender } from '../webhooks/index.js';
 import type { ModelHost } from '../serving/index.js';
 import type { DatasetService, LineageService } from '../datasets/index.js';
 import type { EventBus } from '../events/index.js';
-import type { AlertService } from '../monitoring/alerts/index.js';
+import type { AlertService } from '../monitoring/index.js';
 import type { PredictionLog } from '../predictions/index.js';
 import type { MonitoringService } from '../monitoring/index.js';
 import type { CanaryController, DeploymentGateway, DeploymentService, DeploymentStatusReader, TrafficFlusher } from '../deployments/index.js';

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { InvalidParameterError } from '../../errors/index.js';
 import { ColumnBuilder, type Table } from './table.js';
 
@@ -116,6 +117,7 @@ function detectDelimiter(headerLine: string): string {
 /** Reads a whole CSV file into columns. Errors name the file and the line. */
 export async function readCsvTable(path: string, options: { delimiter?: string; source?: string } = {}): Promise<Table> {
   const source = options.source ?? path;
+  const fileSize = (await stat(path)).size;
   let delimiter = options.delimiter === undefined ? -1 : options.delimiter.charCodeAt(0);
   let header: string[] | null = null;
   let builders: ColumnBuilder[] = [];
@@ -232,7 +234,12 @@ export async function readCsvTable(path: string, options: { delimiter?: string; 
           if (seen.has(name)) fail(`column '${name}' appears twice in the header`, recordLine);
           seen.add(name);
         }
-        builders = header.map((name) => new ColumnBuilder(name, 1 << 16));
+        // Room for the rows the file likely holds (its size over the mean size of the rows read so far), so columns rarely regrow.
+        const sample = buf.subarray(pos, Math.min(len, pos + (1 << 20)));
+        let lines = 0;
+        for (let k = 0; k < sample.length; k++) if (sample[k] === LF) lines++;
+        const capacity = lines === 0 ? 1024 : Math.min(1 << 26, Math.ceil((fileSize / (sample.length / lines)) * 1.05) + 16);
+        builders = header.map((name) => new ColumnBuilder(name, capacity));
         continue;
       }
       if (fields !== header.length) fail(`${fields} fields where the header has ${header.length}`, recordLine);
