@@ -328,6 +328,8 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
   let ready: () => Promise<boolean>;
   let flushLog = async () => {};
   let db: PuenteDb | null = null;
+  // With the store at hand a replica monitors what it serves (its windows are stored beside the other processes').
+  let monitoring: AppServices['monitoring'] | null = null;
   if (o.server) {
     const client = new PuenteClient({ baseUrl: o.server.url, token: o.server.token });
     catalog = remoteCatalog(client);
@@ -351,11 +353,13 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
     traffic = new DeploymentRepo(store);
     flushLog = () => services.predictions.flush();
     ready = () => store.ping().then(() => true, () => false);
+    if (o.config.monitoring) monitoring = services.monitoring;
   }
   const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
   const recorder = new TrafficRecorder();
   const flusher = new TrafficFlusher({ recorder, repo: traffic, periodMs: o.reportMs ?? 1_000 });
   const gateway = new DeploymentGateway({ host, source, refreshMs: o.refreshMs ?? 2_000, recorder, log: sink, metrics: metricsRegistry });
+  if (monitoring) gateway.observe(monitoring.monitor.observe);
   try {
     // A missing deployment or an unloadable version fails the start, not the first request.
     const routed = await gateway.route(o.deployment);
@@ -366,6 +370,7 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
     });
     await app.listen({ host: o.host, port: o.port });
     flusher.start();
+    monitoring?.monitor.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : o.port;
     const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -376,6 +381,7 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
       async close() {
         await app.close();
         await flusher.stop();
+        await monitoring?.monitor.stop();
         await flushLog();
         await db?.close();
       },
