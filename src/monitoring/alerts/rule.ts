@@ -82,6 +82,7 @@ const FIELDS = new Set([
   'name', 'description', 'metric', 'labels', 'aggregation', 'denominator', 'group_by', 'window', 'comparison', 'threshold', 'for', 'severity',
   'webhooks', 'webhook_secret', 'enabled',
 ]);
+const READ_ONLY = new Set(['webhook_secret_set', 'created_at', 'updated_at', 'created_by', 'evaluation']);
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -174,7 +175,8 @@ function parseMatchers(value: unknown, field: string): Record<string, string | L
  */
 export function parseRule(input: AlertRuleInput, options: { name?: string } = {}): RuleDefinition {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidParameterError('An alert rule must be a JSON object.');
-  for (const key of Object.keys(input)) if (!FIELDS.has(key)) throw bad(key, `is not a field of an alert rule (fields: ${[...FIELDS].join(', ')}).`);
+  // What a GET answers may be sent back as it is: its read-only fields are ignored.
+  for (const key of Object.keys(input)) if (!FIELDS.has(key) && !READ_ONLY.has(key)) throw bad(key, `is not a field of an alert rule (fields: ${[...FIELDS].join(', ')}).`);
 
   const name = options.name ?? input.name;
   if (options.name !== undefined && input.name !== undefined && input.name !== options.name) throw bad('name', `'${String(input.name)}' differs from the rule named in the path ('${options.name}').`);

@@ -144,9 +144,9 @@ describe.each(DIALECTS)('alerts on $name', (dialect) => {
     expect(events.filter((e) => e.subject === 'slow-p99').map((e) => e.type)).toEqual(['alert.firing']);
 
     // Disabling a rule resolves its alerts (and says so on the bus).
+    // A rule as GET answers it goes back with PUT as it is, read-only fields and all.
     const rule = (await api('GET', '/alerts/rules/slow-p99')).json();
-    const { name: _n, evaluation: _e, webhook_secret_set: _w, created_at: _c, updated_at: _u, created_by: _b, ...spec } = rule;
-    const disabled = await api('PUT', '/alerts/rules/slow-p99', { ...spec, enabled: false });
+    const disabled = await api('PUT', '/alerts/rules/slow-p99', { ...rule, enabled: false });
     expect(disabled.statusCode, disabled.body).toBe(200);
     await alerts.evaluate(t0 + 45_000);
     expect((await api('GET', '/alerts?rule=slow-p99')).json().alerts).toEqual([]);
