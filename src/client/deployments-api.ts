@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentRevision, DeploymentStatus, Telemetry } from '../deployments/index.js';
 import type { FeedbackResult } from '../predictions/index.js';
+import type { Explanation } from '../explain/index.js';
 import type { Transport } from './transport.js';
 
 /** Who asks for a change and against which revision (a stale one answers 409). */
@@ -68,6 +69,14 @@ export function deploymentsApi(transport: () => Transport) {
     /** Reports a replica's traffic periods and logged predictions (used by `puente serve --deployment`). */
     telemetry: (name: string, telemetry: Telemetry) => post<{ periods: number; predictions: number }>(at(name, '/telemetry'), telemetry),
     feedback: (name: string, labels: { prediction_id: string; row?: number; label: unknown }[]) => post<FeedbackResponse>(at(name, '/feedback'), { labels }),
+    /** Explains rows on the version the deployment's policy (or `target`) picks; params as /serve/{model}/{ref}/explain takes them. */
+    explain: (name: string, records: Record<string, unknown>[], params: Record<string, unknown> = {}, options: { target?: string } = {}) => {
+      const t = transport();
+      return t.raw('POST', t.url(`/deployments/${encodeURIComponent(name)}/explain`), {
+        headers: t.headers({ 'content-type': 'application/json', ...(options.target ? { 'x-puente-target': options.target } : {}) }),
+        body: JSON.stringify({ dataframe_records: records, params }),
+      }).then((res) => res.json() as Promise<Explanation>);
+    },
     /** Calls the deployment with MLflow's scoring protocol; says which version answered and the prediction id. */
     invoke: async (name: string, records: Record<string, unknown>[], options: { key?: string; target?: string } = {}) => {
       const t = transport();

@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { explainRoutes } from './routes/explain.js';
 import { deploymentInferenceRoutes } from './routes/deployment-inference.js';
+import { storeCatalog } from '../serving/index.js';
 import { nativeApiRoutes } from './routes/index.js';
 import { mlflowCompatRoutes } from './mlflow-compat/index.js';
 
@@ -141,6 +142,7 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   await app.register(explainRoutes, { services });
   await app.register(deploymentInferenceRoutes, {
     prefix: '/deployments/:deployment', gateway: services.gateway, version: services.version, ready: () => services.db.ping().then(() => true, () => false),
+    bundles: storeCatalog(services.registry, services.artifacts),
   });
   await app.register(mlflowCompatRoutes, { services });
   await app.register(nativeApiRoutes, { services, prefix: '/api/v1' });

@@ -360,6 +360,28 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect((await api('DELETE', '/deployments/checked/validation')).json().spec.validation).toBeUndefined();
   });
 
+  it('explains rows on the version its policy picks', async () => {
+    await create('explained');
+    await api('POST', '/deployments/explained/blue-green', { model: 'synth', version: candidate });
+    const explain = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/deployments/explained/explain', headers, payload: { dataframe_records: rows.slice(0, 3), params: { method: 'tree' } } });
+    const blue = await explain({});
+    expect(blue.statusCode, blue.body).toBe(200);
+    expect(blue.headers['x-puente-model-version']).toBe(String(good));
+    const green = await explain({ 'x-puente-target': 'green' });
+    expect(green.headers['x-puente-model-version']).toBe(String(candidate));
+    for (const res of [blue, green]) {
+      const body = res.json();
+      expect(body.rows).toHaveLength(3);
+      // Tree SHAP is additive: contributions sum to the explained value minus the base value.
+      for (const r of body.rows) {
+        const sum = Object.values(r.contributions as Record<string, number>).reduce((a, b) => a + b, 0);
+        expect(sum + r.base_value).toBeCloseTo(r.value, 4);
+      }
+    }
+    expect(blue.json().rows[0].contributions).not.toEqual(green.json().rows[0].contributions);
+  });
+
   it('exports per-deployment, per-version metrics for Prometheus', async () => {
     const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(new RegExp(`puente_deployment_requests_total\\{deployment="single",model="synth",version="${good}",role="stable",status="ok"\\} \\d+`));

@@ -276,7 +276,7 @@ const servedDeployment = deploymentField('deployment');
 const DEPLOYMENT_INFERENCE: Record<string, AccessPolicy> = Object.fromEntries(
   ['', '/v2/models/:model', '/v2/models/:model/versions/:version']
     .flatMap((p) => (p === ''
-      ? [['POST /invocations'], ['GET /v2'], ['GET /v2/health/live'], ['GET /v2/health/ready']]
+      ? [['POST /invocations'], ['POST /explain'], ['GET /v2'], ['GET /v2/health/live'], ['GET /v2/health/ready']]
       : [[`GET ${p}`], [`GET ${p}/ready`], [`POST ${p}/infer`]]))
     .map(([route]) => {
       const [method, path] = route!.split(' ');

@@ -3,6 +3,8 @@ import { NotFoundError } from '../../errors/index.js';
 import { modelMetadata, parseInferRequest, parseScoringRequest } from '../../serving/index.js';
 import type { DeploymentGateway, Routed, RoutedPrediction } from '../../deployments/index.js';
 import { VERSION_HEADER, openInferenceErrors, platformOf } from './inference.js';
+import { explainHosted, type BundleOpener } from '../../explain/index.js';
+import { backgroundOf, explainOptions, paramsOf } from './explain.js';
 
 /*
  * Prediction endpoints of deployments. Under /deployments/{name} (or at the root of
@@ -26,6 +28,8 @@ export interface DeploymentInferenceOptions {
   readonly ready: () => Promise<boolean>;
   /** `puente serve --deployment NAME`: that deployment at the root. */
   readonly only?: string;
+  /** Bundles of this store: with them, `/explain` explains the version the policy picks. */
+  readonly bundles?: BundleOpener;
 }
 
 type Params = { deployment?: string; model?: string; version?: string };
@@ -106,6 +110,19 @@ export const deploymentInferenceRoutes: FastifyPluginAsync<DeploymentInferenceOp
     app.get(prefix, metadata);
     app.get(`${prefix}/ready`, ready);
     app.post(`${prefix}/infer`, infer);
+  }
+
+  if (options.bundles) {
+    const bundles = options.bundles;
+    // Explains rows on the version the policy (or the target header) picks, as /serve/{model}/{ref}/explain does.
+    app.post<{ Params: Params }>('/explain', async (request, reply) => {
+      const routed = await route(request);
+      const params = paramsOf(request);
+      const records = parseScoringRequest(request.body, request.headers['content-type'], routed.hosted.manifest.signature);
+      const explanation = await explainHosted(routed.hosted, records, { ...explainOptions(params, backgroundOf(params, routed.hosted)), bundles });
+      answered(reply, routed);
+      return explanation;
+    });
   }
 
   app.post<{ Params: Params }>('/invocations', async (request, reply) => {

@@ -68,7 +68,7 @@ function dropExtraColumns(hosted: HostedModel, records: Record<string, unknown>[
   return { records: out, ignored: [...ignored] };
 }
 
-function paramsOf(request: FastifyRequest): Params {
+export function paramsOf(request: FastifyRequest): Params {
   const body = request.body as { params?: unknown } | null;
   const fromBody = body && typeof body === 'object' && !Array.isArray(body) ? body.params : undefined;
   if (fromBody !== undefined && (fromBody === null || typeof fromBody !== 'object' || Array.isArray(fromBody))) {
@@ -79,7 +79,7 @@ function paramsOf(request: FastifyRequest): Params {
   return { ...query, ...(fromBody as Params | undefined) };
 }
 
-function backgroundOf(params: Params, hosted: HostedModel): Record<string, unknown>[] | undefined {
+export function backgroundOf(params: Params, hosted: HostedModel): Record<string, unknown>[] | undefined {
   const bg = params.background;
   if (bg === undefined || bg === null) return undefined;
   if (isRecords(bg)) return bg;
