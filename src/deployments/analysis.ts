@@ -1,3 +1,4 @@
+import { jensenShannonDistance } from '../monitoring/index.js';
 import type { CanaryStatus, CheckResult, StepAnalysis } from './types.js';
 import { latencyQuantile, type VersionTraffic } from './traffic.js';
 
@@ -16,22 +17,15 @@ export const MIN_PREDICTIONS = 50;
 const histogramTotal = (h: Readonly<Record<string, number>>) => Object.values(h).reduce((a, b) => a + b, 0);
 
 /**
- * Jensen–Shannon distance (natural log, so in [0, √ln 2]) between two sparse histograms; each
- * is normalised to sum 1 and empty bins contribute nothing.
+ * Jensen–Shannon distance (natural log, so in [0, √ln 2]) between two sparse histograms keyed by
+ * bin: the bins of both are lined up and compared by the monitoring module's distance.
  */
 export function histogramJsDistance(p: Readonly<Record<string, number>>, q: Readonly<Record<string, number>>): number | null {
-  const sp = Object.values(p).reduce((a, b) => a + b, 0);
-  const sq = Object.values(q).reduce((a, b) => a + b, 0);
-  if (sp === 0 || sq === 0) return null;
-  let divergence = 0;
-  for (const key of new Set([...Object.keys(p), ...Object.keys(q)])) {
-    const a = (p[key] ?? 0) / sp;
-    const b = (q[key] ?? 0) / sq;
-    const m = (a + b) / 2;
-    if (a > 0) divergence += 0.5 * a * Math.log(a / m);
-    if (b > 0) divergence += 0.5 * b * Math.log(b / m);
-  }
-  return Math.sqrt(Math.max(0, divergence));
+  const keys = [...new Set([...Object.keys(p), ...Object.keys(q)])];
+  const a = keys.map((k) => p[k] ?? 0);
+  const b = keys.map((k) => q[k] ?? 0);
+  if (a.every((v) => v === 0) || b.every((v) => v === 0)) return null;
+  return jensenShannonDistance(a, b);
 }
 
 /**
