@@ -1,6 +1,6 @@
-import { ksTwoSample, psiFromCounts } from '../monitoring/index.js';
+import { ksLimitPValue, ksTwoSample, psiFromCounts } from '../monitoring/index.js';
 import type { ColumnSketch } from './profile/column-accumulator.js';
-import { countInBins, quantileHistogram, sketchBuckets } from './profile/profile.js';
+import { countInBins, quantileHistogram, sampleOf, sketchBuckets } from './profile/profile.js';
 
 /** PSI at or above this is a shift worth a look (the usual rule of thumb). */
 export const PSI_DRIFT = 0.2;
@@ -20,8 +20,8 @@ const numeric = (c: ColumnSketch) => c.type === 'integer' || c.type === 'float';
 /**
  * Compares a column with its reference from their sketches. Numeric: PSI over the reference's
  * quantile bins (the current counts come from its log buckets, so they are exact at those edges)
- * and a two-sample KS test on the two uniform samples (2,048 values each at most); drift is KS
- * p < 0.05. Categorical: PSI over the categories of both; drift is PSI ≥ 0.2. The statistics are
+ * and a two-sample KS test (on all values for columns with few distinct values, else on uniform
+ * samples of 2,048); drift is KS p < 0.05. Categorical: PSI over the categories of both; drift is PSI ≥ 0.2. The statistics are
  * the monitoring module's.
  */
 export function compareColumns(ref: ColumnSketch, cur: ColumnSketch): ColumnComparison | null {
@@ -30,7 +30,7 @@ export function compareColumns(ref: ColumnSketch, cur: ColumnSketch): ColumnComp
     const refBuckets = sketchBuckets(ref);
     const hist = quantileHistogram(refBuckets, ref.n, ref.min!, ref.max!);
     const psi = psiFromCounts(hist.counts, countInBins(sketchBuckets(cur), hist.edges));
-    const ks = ksTwoSample(ref.reservoir, cur.reservoir);
+    const ks = ksOf(ref, cur);
     return { psi, ks_statistic: ks.statistic, ks_p_value: ks.pValue, drifted: ks.pValue < KS_ALPHA };
   }
   const refCounts = categoryCounts(ref);
@@ -42,6 +42,40 @@ export function compareColumns(ref: ColumnSketch, cur: ColumnSketch): ColumnComp
   if (r.every((x) => x === 0) || c.every((x) => x === 0)) return null;
   const psi = psiFromCounts(r, c);
   return { psi, drifted: psi >= PSI_DRIFT };
+}
+
+/** Rows up to which exact counts are expanded into the full samples (SciPy's exact KS range). */
+const FULL_SAMPLE = 10_000;
+
+/**
+ * Two-sample KS. Columns counted exactly are compared on all their values (expanded while small,
+ * else by their exact distribution functions with the asymptotic p-value); others on samples.
+ */
+function ksOf(ref: ColumnSketch, cur: ColumnSketch): { statistic: number; pValue: number } {
+  if (ref.numbers !== null && cur.numbers !== null) {
+    if (ref.n <= FULL_SAMPLE && cur.n <= FULL_SAMPLE) return ksTwoSample(sampleOf(ref, FULL_SAMPLE), sampleOf(cur, FULL_SAMPLE));
+    const statistic = ksFromCounts(ref.numbers, ref.n, cur.numbers, cur.n);
+    return { statistic, pValue: ksLimitPValue(statistic, ref.n, cur.n) };
+  }
+  return ksTwoSample(sampleOf(ref), sampleOf(cur));
+}
+
+/** The largest gap between two distribution functions given as counts of values. */
+function ksFromCounts(a: readonly (readonly [number, number])[], na: number, b: readonly (readonly [number, number])[], nb: number): number {
+  const x = a.slice().sort((p, q) => p[0] - q[0]);
+  const y = b.slice().sort((p, q) => p[0] - q[0]);
+  let i = 0;
+  let j = 0;
+  let fa = 0;
+  let fb = 0;
+  let d = 0;
+  while (i < x.length || j < y.length) {
+    const v = j >= y.length || (i < x.length && x[i]![0] <= y[j]![0]) ? x[i]![0] : y[j]![0];
+    while (i < x.length && x[i]![0] === v) fa += x[i++]![1];
+    while (j < y.length && y[j]![0] === v) fb += y[j++]![1];
+    d = Math.max(d, Math.abs(fa / na - fb / nb));
+  }
+  return d;
 }
 
 /** Counts per category: strings and booleans as they are, numbers by their exact counts. */

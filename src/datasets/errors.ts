@@ -14,10 +14,13 @@ export interface DataLocation {
  */
 export class DataFormatError extends PuenteError {
   readonly location: DataLocation;
+  /** What is wrong, without the location. */
+  readonly problem: string;
 
   constructor(location: DataLocation, problem: string) {
     super('INVALID_PARAMETER_VALUE', `${describeLocation(location)}: ${problem}`, { ...location });
     this.location = location;
+    this.problem = problem;
   }
 }
 

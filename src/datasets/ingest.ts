@@ -12,6 +12,7 @@ import { JsonLinesReader } from './formats/jsonl.js';
 import { openParquet } from './formats/parquet.js';
 import { TableProfiler } from './profile/table-profiler.js';
 import type { DatasetSketch } from './profile/profile.js';
+import { csvStreamProfiler, type ProfileOutcome, type StreamProfiler } from './parallel-csv.js';
 
 /** What to do with one uploaded file. */
 export interface IngestOptions {
@@ -40,7 +41,18 @@ export interface IngestedFile {
 /** Feeds a profiler chunk by chunk; `end` gives the statistics. */
 interface ChunkProfiler {
   push(chunk: Buffer): void;
-  end(): { sketch: DatasetSketch; retype: boolean; schema: DatasetSchema; dialect?: CsvDialect };
+  end(): ProfileOutcome;
+}
+
+function syncProfiler(p: ChunkProfiler): StreamProfiler {
+  return {
+    push(chunk) {
+      p.push(chunk);
+      return undefined;
+    },
+    end: async () => p.end(),
+    abort: async () => undefined,
+  };
 }
 
 function csvProfiler(file: string, options: CsvOptions | undefined, types: DatasetSchema | null): ChunkProfiler {
@@ -123,7 +135,12 @@ export async function ingestFile(body: AsyncIterable<Buffer>, store: ArtifactSto
   const hash = createHash('sha256');
   const out = storeWriter(store, object);
   const declared = options.schema ?? null;
-  const profiler = options.format === 'csv' ? csvProfiler(options.path, options.csv, declared) : options.format === 'jsonl' ? jsonLinesProfiler(options.path, declared) : null;
+  const profiler: StreamProfiler | null =
+    options.format === 'csv'
+      ? csvStreamProfiler(options.path, options.csv, declared, () => csvProfiler(options.path, options.csv, declared))
+      : options.format === 'jsonl'
+        ? syncProfiler(jsonLinesProfiler(options.path, declared))
+        : null;
   let spoolDir: string | null = null;
   let spool: WriteStream | null = null;
   let size = 0;
@@ -137,8 +154,9 @@ export async function ingestFile(body: AsyncIterable<Buffer>, store: ArtifactSto
       hash.update(chunk);
       const pending = out.write(chunk);
       if (spool !== null && !spool.write(chunk)) await once(spool, 'drain');
-      profiler?.push(chunk);
+      const busy = profiler?.push(chunk);
       if (pending) await pending;
+      if (busy) await busy;
     }
     const stored = await out.end();
     if (stored !== size) throw new Error(`stored ${stored} bytes of ${size}`);
@@ -146,7 +164,7 @@ export async function ingestFile(body: AsyncIterable<Buffer>, store: ArtifactSto
     let sketch: DatasetSketch | null = null;
     let dialect: CsvDialect | undefined;
     if (profiler !== null) {
-      const first = profiler.end();
+      const first = await profiler.end();
       dialect = first.dialect;
       sketch = first.sketch;
       if (first.retype) {
@@ -161,6 +179,7 @@ export async function ingestFile(body: AsyncIterable<Buffer>, store: ArtifactSto
     }
     return { path: options.path, digest, size, format: options.format, row_count: sketch?.row_count ?? null, object, ...(dialect ? { csv: dialect } : {}), sketch };
   } catch (err) {
+    await profiler?.abort();
     await out.abort(err as Error);
     throw err;
   } finally {

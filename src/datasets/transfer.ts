@@ -4,7 +4,7 @@ import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PuenteApiError, type PuenteClient } from '../client/index.js';
+import { PuenteApiError, PuenteUnreachableError, type PuenteClient } from '../client/index.js';
 import type { DatasetSchema, DatasetVersion } from './types.js';
 
 /*
@@ -48,6 +48,47 @@ async function listFiles(root: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * Streams a file as a PUT body through node:http (with its length, piped with backpressure),
+ * which moves large files with less work than fetch; answers and errors as the SDK's.
+ */
+async function putFile(client: PuenteClient, path: string, query: Record<string, string | undefined>, file: string, onBytes: (n: number) => void): Promise<unknown> {
+  const url = new URL(client.transport.url(path, query));
+  const http = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const size = (await stat(file)).size;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const req = http.request(url, { method: 'PUT', headers: client.transport.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size) }) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        settled = true;
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        if (status < 400) {
+          resolve(text === '' ? undefined : JSON.parse(text));
+          return;
+        }
+        try {
+          const body = JSON.parse(text) as { error_code?: string; message?: string };
+          reject(new PuenteApiError(status, body.error_code ?? `HTTP_${status}`, body.message ?? text));
+        } catch {
+          reject(new PuenteApiError(status, `HTTP_${status}`, text));
+        }
+      });
+    });
+    req.on('error', (err) => {
+      // An answer read already wins over a connection closed behind it.
+      if (!settled) reject(new PuenteUnreachableError(client.baseUrl, err));
+    });
+    // Opened only now: a stream left flowing before it is piped would lose its first bytes.
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    source.on('data', (chunk) => onBytes(chunk.length));
+    source.on('error', (err) => req.destroy(err));
+    source.pipe(req);
+  });
+}
+
 async function ensureDataset(client: PuenteClient, name: string, description?: string): Promise<void> {
   try {
     await client.datasets.get(name);
@@ -76,18 +117,17 @@ export async function addLocalData(client: PuenteClient, name: string, path: str
   let done = 0;
   try {
     for (const file of files) {
-      const source = createReadStream(file.full, { highWaterMark: 1 << 20 });
-      source.on('data', (chunk) => {
-        done += chunk.length;
-        options.onProgress?.(done, total);
-      });
       const fileOptions: DatasetFileOptions = {
         ...(options.format !== undefined ? { format: options.format } : {}),
         ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
         ...(options.quote !== undefined ? { quote: options.quote } : {}),
         ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
       };
-      await client.datasets.uploadFile(name, upload_id, file.rel, Readable.toWeb(source) as unknown as ReadableStream, fileOptions);
+      const path = `/api/v1/datasets/${encodeURIComponent(name)}/uploads/${encodeURIComponent(upload_id)}/files/${file.rel.split('/').map(encodeURIComponent).join('/')}`;
+      await putFile(client, path, { ...fileOptions }, file.full, (bytes) => {
+        done += bytes;
+        options.onProgress?.(done, total);
+      });
     }
     return await client.datasets.commit(name, upload_id, { message: options.message ?? '', source: root, ...(options.parent !== undefined ? { parent: options.parent } : {}) });
   } catch (err) {

@@ -142,7 +142,7 @@ describe('puente data and puente lineage', { timeout: 120_000 }, () => {
 
   it('pushes to and pulls from another server', async () => {
     const pushed = await puente(url, 'data', 'push', 'credit', '--to', otherUrl);
-    expect(pushed.code).toBe(0);
+    expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toMatch(/credit@1\s+[0-9a-f]{12}\s+5000\s+copied/);
     const remote = new PuenteClient({ baseUrl: otherUrl });
     expect((await remote.datasets.versions('credit')).map((v) => v.digest)).toEqual([sha256(drifted), sha256(credit)]);

@@ -201,15 +201,38 @@ export class CsvReader {
   #ends = new Int32Array(64);
   #flags = new Uint8Array(64);
 
-  constructor(file: string, sink: CsvSink, options: CsvOptions = {}) {
+  /**
+   * `header`: the column names when the header was read elsewhere (a part of a file read in
+   * parallel); then the delimiter must be given and the bytes start at a row.
+   */
+  constructor(file: string, sink: CsvSink, options: CsvOptions = {}, header?: { names: string[] }) {
     this.#file = file;
     this.#sink = sink;
     this.#decoder = new Utf8Decoder(file, options.encoding);
-    if (options.delimiter !== undefined && [...options.delimiter].length !== 1) throw new DataFormatError({ file }, 'the delimiter must be one character');
+    if (options.delimiter !== undefined && [...options.delimiter].length !== 1 && options.delimiter !== '\\t') throw new DataFormatError({ file }, 'the delimiter must be one character');
     const quote = options.quote ?? '"';
     if (Buffer.byteLength(quote) !== 1) throw new DataFormatError({ file }, 'the quote must be one ASCII character');
     this.#quote = quote.charCodeAt(0);
     this.#delimiter = options.delimiter === undefined ? -1 : delimiterByte(file, options.delimiter);
+    if (header) {
+      if (this.#delimiter < 0) throw new Error('a known header needs a known delimiter');
+      this.#names = header.names;
+      const n = header.names.length;
+      this.#starts = new Int32Array(n);
+      this.#ends = new Int32Array(n);
+      this.#flags = new Uint8Array(n);
+      sink.header(header.names, this.dialect);
+    }
+  }
+
+  /** Number of the last line read (counted from the last `restartLines`, or the file's start). */
+  get line(): number {
+    return this.#line;
+  }
+
+  /** Counts lines from 0 again: the next bytes are a part of a file read from its first row. */
+  restartLines(): void {
+    this.#line = 0;
   }
 
   get columns(): string[] | null {

@@ -1,9 +1,28 @@
 import type { ColumnType } from '../types.js';
-import { BUCKET_SHIFT, CategoryCounter, HyperLogLog, LogHistogram, NumberCounter, Reservoir, hashBytes, hashNumber, mix32 } from './sketches.js';
+import { BUCKET_SHIFT, CategoryCounter, HyperLogLog, LogHistogram, NumberCounter, Reservoir, hashBytes, hashNumber, mix32, seededRandom } from './sketches.js';
 
 const numberBits = new Float64Array(1);
 const numberWords = new Uint32Array(numberBits.buffer);
 const numberBatch = new Float64Array(1);
+
+/**
+ * A uniform sample without replacement of `size` values from a multiset given as counts
+ * (selection sampling, seeded): what a reservoir would hold after seeing those `total` values.
+ */
+export function sampleCounts(entries: readonly (readonly [number, number])[], total: number, size: number, seed: number): number[] {
+  if (total <= size) return entries.flatMap(([v, c]) => new Array<number>(c).fill(v));
+  const random = seededRandom(seed);
+  const out: number[] = [];
+  let left = total;
+  for (const [v, c] of entries) {
+    for (let k = 0; k < c && out.length < size; k++) {
+      if (random() * left < size - out.length) out.push(v);
+      left--;
+    }
+    if (out.length === size) break;
+  }
+  return out;
+}
 
 /** Column kinds as small integers: the hot loops compare them on every field. */
 export const UNKNOWN = 0;
@@ -42,6 +61,18 @@ export interface ColumnSketch {
   readonly category_overflow: number;
   /** HyperLogLog registers (base64) once exact distinct counting gave up; else null. */
   readonly hll: string | null;
+}
+
+/**
+ * A hash of a value's length and its first and last four bytes: enough to find it in the category
+ * table (which compares the bytes), in constant time whatever its length.
+ */
+export function quickHash(buf: Uint8Array, start: number, end: number, len: number): number {
+  let h = Math.imul(len, 0x9e3779b1);
+  const head = Math.min(len, 4);
+  for (let i = 0; i < head; i++) h = Math.imul(h ^ buf[start + i]!, 0x01000193);
+  for (let i = Math.max(start + head, end - 4); i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return mix32(h);
 }
 
 /** Tokens read as "no value" besides the empty field, as pandas reads them by default. */
@@ -206,7 +237,36 @@ export class ColumnAccumulator {
     this.#countRun(values, offset, stride, rows);
   }
 
+  /**
+   * While a column has few distinct numbers (EXACT_NUMBER_LIMIT), each value only bumps its exact
+   * count: moments, buckets and the rest come from the counts when asked for. Past that, every
+   * value goes through the sketches.
+   */
   #countRun(values: Float64Array, offset: number, stride: number, rows: number): void {
+    if (this.hll === null) {
+      const numbers = this.numbers;
+      let n = this.n;
+      for (let r = 0, p = offset; r < rows; r++, p += stride) {
+        const v = values[p]!;
+        if (v !== v) continue;
+        numberBits[0] = v + 0;
+        // One multiply places a number in the exact counter.
+        if (numbers.add(v, Math.imul(numberWords[0]! ^ numberWords[1]!, 0x9e3779b1) >>> 19, 1)) {
+          n++;
+          continue;
+        }
+        this.n = n;
+        this.#leaveExact();
+        this.#sketchRun(values, p, stride, rows - r);
+        return;
+      }
+      this.n = n;
+      return;
+    }
+    this.#sketchRun(values, offset, stride, rows);
+  }
+
+  #sketchRun(values: Float64Array, offset: number, stride: number, rows: number): void {
     let n = this.n;
     let min = this.min;
     let max = this.max;
@@ -214,9 +274,7 @@ export class ColumnAccumulator {
     let s1 = this.#s1;
     let s2 = this.#s2;
     const histogram = this.histogram;
-    const reservoir = this.reservoir;
-    const numbers = this.numbers;
-    let hll = this.hll;
+    const hll = this.hll!;
     for (let r = 0, p = offset; r < rows; r++, p += stride) {
       const v = values[p]!;
       if (v !== v) continue;
@@ -230,11 +288,9 @@ export class ColumnAccumulator {
       numberBits[0] = v + 0;
       const hi = numberWords[1]!;
       histogram.addIndex(hi >>> BUCKET_SHIFT);
-      if (hll !== null) hll.add(mix32(numberWords[0]! ^ Math.imul(hi, 0x9e3779b1)));
-      // One multiply places a number in the exact counter; the HyperLogLog needs the full mix.
-      else if (!numbers.add(v, Math.imul(numberWords[0]! ^ hi, 0x9e3779b1) >>> 19, 1)) hll = this.#numbersOverflow(v);
+      hll.add(mix32(numberWords[0]! ^ Math.imul(hi, 0x9e3779b1)));
     }
-    reservoir.addRun(values, offset, stride, rows);
+    this.reservoir.addRun(values, offset, stride, rows);
     this.n = n;
     this.min = min;
     this.max = max;
@@ -243,28 +299,70 @@ export class ColumnAccumulator {
     this.#s2 = s2;
   }
 
+  /** Too many distinct numbers to count one by one: the counts so far seed every sketch. */
+  #leaveExact(): void {
+    const entries = this.numbers.entries();
+    const hll = new HyperLogLog();
+    const shift = entries.length > 0 ? entries[0]![0] : 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (const [v, c] of entries) {
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      const d = v - shift;
+      s1 += d * c;
+      s2 += d * d * c;
+      this.histogram.add(v, c);
+      hll.add(hashNumber(v));
+    }
+    this.#shift = shift;
+    this.#s1 = s1;
+    this.#s2 = s2;
+    this.reservoir.resume(sampleCounts(entries, this.n, this.reservoir.size, 0x5eed), this.n);
+    this.numbers.disable();
+    this.hll = hll;
+  }
+
   /**
-   * Text fields found by a hot loop for this (string) column: buf[starts[p], ends[p]) with its
-   * hash, one every `stride` slots from `offset` (start -1: the row had none).
+   * Text fields found by a hot loop for this (string) column: buf[starts[p], ends[p]), one every
+   * `stride` slots from `offset` (start -1: the row had none). Values are found in the category
+   * table by a hash of their length and end bytes, then compared byte for byte; the full hash is
+   * computed only once the HyperLogLog counts distinct values.
    */
-  countTexts(buf: Uint8Array, starts: Int32Array, ends: Int32Array, hashes: Int32Array, offset: number, stride: number, rows: number): void {
+  countTexts(buf: Uint8Array, starts: Int32Array, ends: Int32Array, offset: number, stride: number, rows: number): void {
+    const categories = this.categories;
     for (let r = 0, p = offset; r < rows; r++, p += stride) {
       const start = starts[p]!;
       if (start < 0) continue;
       const end = ends[p]!;
-      if (start === end || isMissingToken(buf, start, end)) this.missing++;
-      else this.addText(buf, start, end, hashes[p]! >>> 0);
+      const len = end - start;
+      if (len === 0) {
+        this.missing++;
+        continue;
+      }
+      const first = buf[start]!;
+      if ((first === 78 || first === 110 || first === 35 || first === 45) && isMissingToken(buf, start, end)) {
+        this.missing++;
+        continue;
+      }
+      if (this.hll !== null || this.kind !== STRING) {
+        this.addText(buf, start, end, hashBytes(buf, start, end));
+        continue;
+      }
+      const quick = quickHash(buf, start, end, len);
+      if (!categories.addBytes(buf, start, end, quick)) this.#categoriesOverflow(buf, start, end);
     }
   }
 
-  /** The exact counter is full: every number it knew, and v, seed a HyperLogLog that counts from now on. */
-  #numbersOverflow(v: number): HyperLogLog {
+  /** The category table is full: its values, and this one, seed a HyperLogLog that counts from now on. */
+  #categoriesOverflow(buf: Uint8Array, start: number, end: number): void {
     const hll = new HyperLogLog();
-    for (const [value] of this.numbers.entries()) hll.add(hashNumber(value));
-    hll.add(hashNumber(v));
-    this.numbers.disable();
+    for (const [value] of this.categories.entries()) {
+      const bytes = Buffer.from(value, 'utf8');
+      hll.add(hashBytes(bytes, 0, bytes.length));
+    }
+    hll.add(hashBytes(buf, start, end));
     this.hll = hll;
-    return hll;
   }
 
   addBoolean(value: boolean): Refusal {
@@ -291,12 +389,8 @@ export class ColumnAccumulator {
       this.#becomeString();
     }
     if (this.hll !== null) this.hll.add(hash);
-    if (!this.categories.addBytes(buf, start, end, hash) && this.hll === null) {
-      const hll = new HyperLogLog();
-      for (const known of this.categories.hashes()) hll.add(known);
-      hll.add(hash);
-      this.hll = hll;
-    }
+    // The table is keyed by the quick hash; `hash` (the full one) feeds the HyperLogLog.
+    if (!this.categories.addBytes(buf, start, end, quickHash(buf, start, end, end - start)) && this.hll === null) this.#categoriesOverflow(buf, start, end);
     return null;
   }
 
@@ -357,7 +451,41 @@ export class ColumnAccumulator {
     return this.addText(text, 0, text.length, hashBytes(text, 0, text.length));
   }
 
+  /** The sketch of a column still counted exactly: everything from the counts, no sample needed. */
+  #exactSketch(): ColumnSketch {
+    const entries = this.numbers.entries().sort((a, b) => a[0] - b[0]);
+    const n = this.n;
+    let sum = 0;
+    for (const [v, c] of entries) sum += v * c;
+    const mean = sum / n;
+    let m2 = 0;
+    const histogram = new LogHistogram();
+    for (const [v, c] of entries) {
+      m2 += c * (v - mean) * (v - mean);
+      histogram.add(v, c);
+    }
+    return {
+      name: this.name,
+      type: TYPE_OF_KIND[this.kind]!,
+      missing: this.missing,
+      n,
+      min: entries[0]![0],
+      max: entries[entries.length - 1]![0],
+      mean,
+      m2,
+      buckets: histogram.sparse(),
+      reservoir: [],
+      numbers: entries,
+      trues: this.trues,
+      falses: this.falses,
+      categories: this.categories.entries(),
+      category_overflow: this.categories.overflow,
+      hll: null,
+    };
+  }
+
   sketch(): ColumnSketch {
+    if (this.hll === null && this.n > 0) return this.#exactSketch();
     const n = this.n;
     const mean = n > 0 ? this.#shift + this.#s1 / n : 0;
     const m2 = n > 0 ? Math.max(0, this.#s2 - (this.#s1 * this.#s1) / n) : 0;
@@ -372,7 +500,7 @@ export class ColumnAccumulator {
       m2,
       buckets: this.histogram.sparse(),
       reservoir: this.reservoir.values.slice(),
-      numbers: this.hll === null && this.numbers.active ? this.numbers.entries() : null,
+      numbers: null,
       trues: this.trues,
       falses: this.falses,
       categories: this.categories.entries(),

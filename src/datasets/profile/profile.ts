@@ -1,6 +1,6 @@
 import type { CategoryFrequencies, ColumnProfile, ColumnType, DatasetProfile, DatasetSchema, NumericHistogram, Quantiles } from '../types.js';
-import type { ColumnSketch } from './column-accumulator.js';
-import { EXACT_NUMBER_LIMIT, HyperLogLog, LogHistogram, Reservoir, bucketQuantile, hashNumber, hashBytes, type Bucket } from './sketches.js';
+import { sampleCounts, type ColumnSketch } from './column-accumulator.js';
+import { EXACT_NUMBER_LIMIT, HyperLogLog, LogHistogram, RESERVOIR_SIZE, Reservoir, bucketQuantile, hashNumber, hashBytes, type Bucket } from './sketches.js';
 
 /** The stored, mergeable statistics of a table: what a profile is computed from. */
 export interface DatasetSketch {
@@ -79,6 +79,23 @@ function nextUp(x: number): number {
   return f[0]!;
 }
 
+/** numpy's default (linear) quantile of a multiset given as value-sorted counts. */
+export function countsQuantile(sorted: readonly (readonly [number, number])[], total: number, q: number): number {
+  const pos = q * (total - 1);
+  const lo = Math.floor(pos);
+  const at = (rank: number) => {
+    let before = 0;
+    for (const [v, c] of sorted) {
+      if (rank < before + c) return v;
+      before += c;
+    }
+    return sorted[sorted.length - 1]![0];
+  };
+  const a = at(lo);
+  if (pos === lo) return a;
+  return a + (at(lo + 1) - a) * (pos - lo);
+}
+
 /** The public statistics of one column from its sketch. */
 export function columnProfile(c: ColumnSketch, rows: number): ColumnProfile {
   const type: ColumnType = c.type ?? 'string';
@@ -90,7 +107,11 @@ export function columnProfile(c: ColumnSketch, rows: number): ColumnProfile {
     const buckets = sketchBuckets(c);
     const min = c.min ?? NaN;
     const max = c.max ?? NaN;
-    const quantiles = Object.fromEntries(QUANTILES.map(([k, q]) => [k, bucketQuantile(buckets, c.n, q, min, max, type === 'integer')])) as unknown as Quantiles;
+    // Exact counts give exact quantiles (numpy's linear interpolation); else the buckets bound them within 0.4%.
+    const sorted = exact ? c.numbers!.slice().sort((a, b) => a[0] - b[0]) : null;
+    const quantiles = Object.fromEntries(
+      QUANTILES.map(([k, q]) => [k, sorted ? countsQuantile(sorted, c.n, q) : bucketQuantile(buckets, c.n, q, min, max, type === 'integer')]),
+    ) as unknown as Quantiles;
     const profile: ColumnProfile = {
       ...base,
       distinct_count: distinct,
@@ -149,6 +170,11 @@ export function mergeSketches(a: DatasetSketch, b: DatasetSketch): DatasetSketch
   return { row_count: a.row_count + b.row_count, columns };
 }
 
+/** A column's sample: its reservoir, or a seeded sample of its exact counts. */
+export function sampleOf(c: ColumnSketch, size = RESERVOIR_SIZE): number[] {
+  return c.numbers !== null ? sampleCounts(c.numbers, c.n, size, 0x5eed) : c.reservoir;
+}
+
 function emptyColumn(name: string, rows: number): ColumnSketch {
   return {
     name, type: null, missing: rows, n: 0, min: null, max: null, mean: 0, m2: 0, buckets: [], reservoir: [], numbers: [],
@@ -202,7 +228,8 @@ function mergeColumns(x: ColumnSketch, y: ColumnSketch): ColumnSketch {
     mean,
     m2,
     buckets: h.sparse(),
-    reservoir: Reservoir.merge({ values: x.reservoir, seen: x.n }, { values: y.reservoir, seen: y.n }),
+    // Exactly counted sides have no sample: one is drawn from their counts when the union is not exact.
+    reservoir: numbers !== null ? [] : Reservoir.merge({ values: sampleOf(x), seen: x.n }, { values: sampleOf(y), seen: y.n }),
     numbers,
     trues: x.trues + y.trues,
     falses: x.falses + y.falses,

@@ -72,9 +72,10 @@ export class LogHistogram {
   readonly #pages: (Float64Array | undefined)[] = new Array(PAGES);
   total = 0;
 
-  add(v: number): void {
+  add(v: number, times = 1): void {
     scratch[0] = v + 0;
-    this.addIndex(scratchWords[1]! >>> DROP);
+    if (times === 1) this.addIndex(scratchWords[1]! >>> DROP);
+    else this.addBucket(scratchWords[1]! >>> DROP, times);
   }
 
   /** Counts one value by its bucket index (the high word of the double shifted by BUCKET_SHIFT). */
@@ -208,7 +209,7 @@ export class NumberCounter {
     return this.#keys !== null;
   }
 
-  /** Counts v; false when the counter has just given up (too many distinct values). */
+  /** Counts v; false when v is new and the counter is full (it keeps what it has until disabled). */
   add(v: number, hash: number, times = 1): boolean {
     const keys = this.#keys;
     if (keys === null) return false;
@@ -216,10 +217,7 @@ export class NumberCounter {
     let slot = hash & (NUMBER_SLOTS - 1);
     for (;;) {
       if (used[slot] === 0) {
-        if (this.size === EXACT_NUMBER_LIMIT) {
-          this.#keys = this.#counts = this.#used = null;
-          return false;
-        }
+        if (this.size === EXACT_NUMBER_LIMIT) return false;
         used[slot] = 1;
         keys[slot] = v;
         this.#counts![slot] = times;
@@ -333,11 +331,6 @@ export class CategoryCounter {
     if (this.#size * 2 > this.#slots.length) this.#grow();
   }
 
-  addString(value: string, times = 1): boolean {
-    const bytes = Buffer.from(value, 'utf8');
-    return this.addBytes(bytes, 0, bytes.length, hashBytes(bytes, 0, bytes.length), times);
-  }
-
   #grow(): void {
     const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
@@ -359,10 +352,6 @@ export class CategoryCounter {
     return out.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
-  /** The hash of every counted value (to seed a HyperLogLog when counting one by one stops). */
-  hashes(): number[] {
-    return Array.from(this.#hashes.subarray(0, this.#size), (h) => h >>> 0);
-  }
 }
 
 // ---- reservoir sample ----------------------------------------------------------------------------
@@ -377,6 +366,29 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A standard normal draw (Box–Muller) from a uniform generator. */
+function normalDraw(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** A Gamma(shape, 1) draw, shape ≥ 1 (Marsaglia and Tsang). */
+export function gammaDraw(shape: number, random: () => number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normalDraw(random);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
 }
 
 /** Values kept for distance tests (KS, Wasserstein): a uniform sample, fixed size. */
@@ -445,6 +457,22 @@ export class Reservoir {
       this.#nextSkip();
       p += stride;
     }
+  }
+
+  /**
+   * Continues from a uniform sample of `seen` values (a column that was counted exactly until
+   * now). Algorithm L's threshold is then the k-th smallest of `seen` uniform keys, a Beta(k,
+   * seen − k + 1) draw.
+   */
+  resume(sample: number[], seen: number): void {
+    this.values.length = 0;
+    this.values.push(...sample);
+    this.seen = seen;
+    if (this.values.length < this.size) return;
+    const x = gammaDraw(this.size, this.#random);
+    const y = gammaDraw(seen - this.size + 1, this.#random);
+    this.#w = x / (x + y);
+    this.#nextSkip();
   }
 
   #nextSkip(): void {

@@ -2,7 +2,6 @@ import type { ColumnType, DatasetSchema } from '../types.js';
 import { DataFormatError } from '../errors.js';
 import { unescapeField, type CsvDialect, type CsvSink } from '../formats/csv.js';
 import { BOOLEAN, ColumnAccumulator, INTEGER, STRING, TYPE_OF_KIND, isMissingToken, type Refusal } from './column-accumulator.js';
-import { mix32 } from './sketches.js';
 import type { DatasetSketch } from './profile.js';
 
 const LF = 10;
@@ -28,7 +27,7 @@ export class TableProfiler implements CsvSink {
   #numbers = new Float64Array(0);
   #starts = new Int32Array(0);
   #ends = new Int32Array(0);
-  #hashes = new Int32Array(0);
+  #kinds = new Uint8Array(0);
   #fraction = new Uint8Array(0);
   #hadNumbers = new Uint8Array(0);
   #hadTexts = new Uint8Array(0);
@@ -127,10 +126,12 @@ export class TableProfiler implements CsvSink {
     const numbers = this.#numbers;
     const starts = this.#starts;
     const ends = this.#ends;
-    const hashes = this.#hashes;
     const fraction = this.#fraction;
     const hadNumbers = this.#hadNumbers;
     const hadTexts = this.#hadTexts;
+    // Column kinds, read once; a field that changes its column's kind updates its entry.
+    const kinds = this.#kinds;
+    for (let k = 0; k < width; k++) kinds[k] = columns[k]!.kind;
     let i = from;
     let r = 0;
     while (i < to) {
@@ -142,26 +143,14 @@ export class TableProfiler implements CsvSink {
       }
       const base = r * width;
       for (let k = 0; k <= last; k++) {
-        const col = columns[k]!;
-        const kind = col.kind;
+        const kind = kinds[k]!;
         const start = i;
         const slot = base + k;
         c = buf[i]!;
         if (kind === STRING) {
-          let h = 0x811c9dc5;
-          while ((c = buf[i]!) !== d && c !== LF) {
-            h = Math.imul(h ^ c, 0x01000193);
-            i++;
-          }
-          let end = i;
-          if (c === LF && end > start && buf[end - 1] === CR) {
-            end--;
-            h = 0x811c9dc5;
-            for (let j = start; j < end; j++) h = Math.imul(h ^ buf[j]!, 0x01000193);
-          }
+          while (c !== d && c !== LF) c = buf[++i]!;
           starts[slot] = start;
-          ends[slot] = end;
-          hashes[slot] = mix32(h);
+          ends[slot] = c === LF && i > start && buf[i - 1] === CR ? i - 1 : i;
           numbers[slot] = NaN;
           hadTexts[k] = 1;
         } else {
@@ -194,7 +183,7 @@ export class TableProfiler implements CsvSink {
           }
           if ((c === d || c === LF) && digits > 0 && digits <= 15 && buf[i - 1] !== 46) {
             if (scale > 0) {
-              if (kind === INTEGER && col.fixed) this.refuse(line, k, 'not an integer', buf.toString('utf8', start, i));
+              if (kind === INTEGER && columns[k]!.fixed) this.refuse(line, k, 'not an integer', buf.toString('utf8', start, i));
               fraction[k] = 1;
             }
             const v = scale === 0 ? mantissa : mantissa / POW10[scale]!;
@@ -202,11 +191,12 @@ export class TableProfiler implements CsvSink {
             hadNumbers[k] = 1;
           } else {
             numbers[slot] = NaN;
-            while ((c = buf[i]!) !== d && c !== LF) i++;
-            let end = i;
-            if (c === LF && end > start && buf[end - 1] === CR) end--;
+            while (c !== d && c !== LF) c = buf[++i]!;
+            const end = c === LF && i > start && buf[i - 1] === CR ? i - 1 : i;
+            const col = columns[k]!;
             const refusal = col.addField(buf, start, end);
             if (refusal !== null) this.refuse(line, k, refusal, buf.toString('utf8', start, end));
+            kinds[k] = col.kind;
           }
         }
         if (k < last) {
@@ -227,7 +217,7 @@ export class TableProfiler implements CsvSink {
     this.#numbers = new Float64Array(BATCH_ROWS * width);
     this.#starts = new Int32Array(BATCH_ROWS * width);
     this.#ends = new Int32Array(BATCH_ROWS * width);
-    this.#hashes = new Int32Array(BATCH_ROWS * width);
+    this.#kinds = new Uint8Array(width);
     this.#fraction = new Uint8Array(width);
     this.#hadNumbers = new Uint8Array(width);
     this.#hadTexts = new Uint8Array(width);
@@ -240,7 +230,7 @@ export class TableProfiler implements CsvSink {
     for (let k = 0; k < width; k++) {
       const col = this.columns[k]!;
       if (this.#hadNumbers[k]) col.countNumbers(this.#numbers, k, width, rows, this.#fraction[k] === 1);
-      if (this.#hadTexts[k]) col.countTexts(buf, this.#starts, this.#ends, this.#hashes, k, width, rows);
+      if (this.#hadTexts[k]) col.countTexts(buf, this.#starts, this.#ends, k, width, rows);
       this.#fraction[k] = 0;
       this.#hadNumbers[k] = 0;
       this.#hadTexts[k] = 0;
