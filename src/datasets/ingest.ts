@@ -102,7 +102,7 @@ export async function profileParquet(path: string, file: string, types: DatasetS
 
 /** A writer into the artifact store that takes chunks as they come and honours backpressure. */
 function storeWriter(store: ArtifactStore, key: string): { write(chunk: Buffer): Promise<void> | undefined; end(): Promise<number>; abort(err: Error): Promise<void> } {
-  const pipe = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+  const pipe = new PassThrough({ highWaterMark: 1024 * 1024 });
   // Failures surface through `done`; the stream's own error event must not go unheard.
   pipe.on('error', () => undefined);
   const done = store.put(key, pipe);

@@ -19,9 +19,9 @@ import type { CsvWorkerInit, CsvWorkerReply, CsvWorkerRequest } from './profile/
  */
 
 /** Bytes per block. */
-const BLOCK = 4 * 1024 * 1024;
+const BLOCK = 2 * 1024 * 1024;
 /** Room past a block for the chunk that fills it. */
-const SLACK = 1024 * 1024;
+const SLACK = 256 * 1024;
 /** Blocks sent to a thread and not yet answered. */
 const IN_FLIGHT = 2;
 const LF = 10;
@@ -53,7 +53,7 @@ function workerFactory(): ((init: CsvWorkerInit) => Worker) | null {
   ];
   const found = candidates.find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
   if (!found) return null;
-  if (found.pathname.endsWith('.js')) return (init) => new Worker(found, { workerData: init });
+  if (found.pathname.endsWith('.js')) return (init) => new Worker(found, { workerData: init, resourceLimits: LIMITS });
   // Sources run through tsx (development, tests): the thread registers it before loading the file.
   let tsx: string;
   try {
@@ -62,14 +62,23 @@ function workerFactory(): ((init: CsvWorkerInit) => Worker) | null {
     return null;
   }
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(found.href)}); });`;
-  return (init) => new Worker(code, { eval: true, workerData: init });
+  return (init) => new Worker(code, { eval: true, workerData: init, resourceLimits: LIMITS });
 }
+
+/**
+ * A profiling thread allocates little that lives (its sketches are small): a small young
+ * generation keeps its memory down without costing time.
+ */
+const LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 let factory: ((init: CsvWorkerInit) => Worker) | null | undefined;
 
-/** Threads to profile on: one per core, at most four. */
-function threadCount(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+/**
+ * Profiling threads: one per core but one, at most four. The remaining core reads the request,
+ * hashes and writes the bytes (and, on a laptop, runs the client sending them).
+ */
+export function profilingThreads(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
 /** A thread with its queue of unanswered blocks. */
@@ -83,14 +92,20 @@ interface Lane {
 }
 
 /**
- * Starts profiling a CSV stream: on several threads when the file is big enough and UTF-8,
- * else on this one. `single` is the one-thread profiler to fall back to.
+ * Starts profiling a CSV stream: on other threads when the file is big enough and UTF-8, else on
+ * this one. `single` is the one-thread profiler to fall back to.
  */
-export function csvStreamProfiler(file: string, options: CsvOptions | undefined, types: DatasetSchema | null, single: () => { push(chunk: Buffer): void; end(): ProfileOutcome }): StreamProfiler {
+export function csvStreamProfiler(
+  file: string,
+  options: CsvOptions | undefined,
+  types: DatasetSchema | null,
+  single: () => { push(chunk: Buffer): void; end(): ProfileOutcome },
+  threads = profilingThreads(),
+): StreamProfiler {
   const encoding = options?.encoding?.toLowerCase().replace(/[-_]/g, '');
-  const parallel = threadCount() > 1 && (encoding === undefined || encoding === 'utf8');
+  const parallel = threads > 0 && (encoding === undefined || encoding === 'utf8');
   if (!parallel) return wrapSingle(single());
-  return new ParallelCsvProfiler(file, options ?? {}, types, single);
+  return new ParallelCsvProfiler(file, options ?? {}, types, single, threads);
 }
 
 function wrapSingle(p: { push(chunk: Buffer): void; end(): ProfileOutcome }): StreamProfiler {
@@ -125,8 +140,10 @@ class ParallelCsvProfiler implements StreamProfiler {
   readonly #free: ArrayBuffer[] = [];
   #errors: Extract<CsvWorkerReply, { type: 'error' }>[] = [];
   readonly #quote: number;
+  readonly #threads: number;
 
-  constructor(file: string, options: CsvOptions, types: DatasetSchema | null, single: () => { push(chunk: Buffer): void; end(): ProfileOutcome }) {
+  constructor(file: string, options: CsvOptions, types: DatasetSchema | null, single: () => { push(chunk: Buffer): void; end(): ProfileOutcome }, threads: number) {
+    this.#threads = threads;
     this.#file = file;
     this.#options = options;
     this.#types = types;
@@ -277,7 +294,7 @@ class ParallelCsvProfiler implements StreamProfiler {
     factory ??= workerFactory();
     if (factory === null) return false;
     const init: CsvWorkerInit = { file: this.#file, names, dialect, types: this.#types };
-    const lanes = Array.from({ length: threadCount() }, () => this.#lane(factory!(init)));
+    const lanes = Array.from({ length: this.#threads }, () => this.#lane(factory!(init)));
     const ready = await Promise.all(lanes.map((l) => l.ready));
     if (!ready.every(Boolean)) {
       await Promise.all(lanes.map((l) => l.worker.terminate()));

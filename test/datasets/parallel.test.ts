@@ -32,8 +32,8 @@ function oneThread(file: string, bytes: Buffer): { push(c: Buffer): void; end():
 }
 
 /** Feeds bytes in 64 KiB chunks (as a request body arrives) to the several-thread profiler. */
-async function parallel(file: string, bytes: Buffer): Promise<ProfileOutcome> {
-  const p = csvStreamProfiler(file, undefined, null, () => oneThread(file, bytes));
+async function parallel(file: string, bytes: Buffer, threads = 2): Promise<ProfileOutcome> {
+  const p = csvStreamProfiler(file, undefined, null, () => oneThread(file, bytes), threads);
   try {
     for (let i = 0; i < bytes.length; i += 65_536) {
       const wait = p.push(bytes.subarray(i, i + 65_536));
@@ -84,6 +84,7 @@ describe('profiling CSV on several threads', { timeout: 60_000 }, () => {
     expect(first.dialect).toEqual({ delimiter: ',', quote: '"', encoding: 'utf-8' });
     // Blocks are cut by offset, not by how the bytes arrive: the same sketch every time.
     expect((await parallel('big.csv', bytes)).sketch).toEqual(first.sketch);
+    for (const threads of [1, 3]) expectSameProfile(profileOfSketch((await parallel('big.csv', bytes, threads)).sketch), expected);
   });
 
   it('reads quoted fields with line ends after the first quote, as one stream', async () => {
