@@ -1,12 +1,10 @@
 import type { ColumnType, DatasetSchema } from '../types.js';
 import { DataFormatError } from '../errors.js';
 import { unescapeField, type CsvDialect, type CsvSink } from '../formats/csv.js';
-import { BOOLEAN, ColumnAccumulator, INTEGER, STRING, TYPE_OF_KIND, isMissingToken, type Refusal } from './column-accumulator.js';
+import { ColumnAccumulator, INTEGER, TYPE_OF_KIND, type Refusal } from './column-accumulator.js';
 import type { DatasetSketch } from './profile.js';
+import { compileRowLoop, type RowBatch, type RowLoop, type RowLoopHost } from './row-loop.js';
 
-const LF = 10;
-const CR = 13;
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** Rows parsed before their values are handed to the columns. */
 const BATCH_ROWS = 1024;
 
@@ -27,7 +25,9 @@ export class TableProfiler implements CsvSink {
   #numbers = new Float64Array(0);
   #starts = new Int32Array(0);
   #ends = new Int32Array(0);
-  #kinds = new Uint8Array(0);
+  #batch: RowBatch | null = null;
+  #loop: RowLoop | null = null;
+  readonly #state = new Int32Array(2);
   #fraction = new Uint8Array(0);
   #hadNumbers = new Uint8Array(0);
   #hadTexts = new Uint8Array(0);
@@ -118,109 +118,51 @@ export class TableProfiler implements CsvSink {
   }
 
   fastRows(buf: Buffer, from: number, to: number, line: number): number {
-    const d = this.#delimiter;
-    const columns = this.columns;
-    const width = columns.length;
-    const last = width - 1;
+    const width = this.columns.length;
     if (this.#numbers.length < BATCH_ROWS * width) this.#allocateBatch(width);
-    const numbers = this.#numbers;
-    const starts = this.#starts;
-    const ends = this.#ends;
-    const fraction = this.#fraction;
-    const hadNumbers = this.#hadNumbers;
-    const hadTexts = this.#hadTexts;
-    // Column kinds, read once; a field that changes its column's kind updates its entry.
-    const kinds = this.#kinds;
-    for (let k = 0; k < width; k++) kinds[k] = columns[k]!.kind;
+    const state = this.#state;
+    state[0] = line;
+    state[1] = 0;
     let i = from;
-    let r = 0;
     while (i < to) {
-      line++;
-      let c = buf[i]!;
-      if (c === LF || (c === CR && buf[i + 1] === LF)) {
-        i += c === LF ? 1 : 2;
-        continue;
-      }
-      const base = r * width;
-      for (let k = 0; k <= last; k++) {
-        const kind = kinds[k]!;
-        const start = i;
-        const slot = base + k;
-        c = buf[i]!;
-        if (kind === STRING) {
-          while (c !== d && c !== LF) c = buf[++i]!;
-          starts[slot] = start;
-          ends[slot] = c === LF && i > start && buf[i - 1] === CR ? i - 1 : i;
-          numbers[slot] = NaN;
-          hadTexts[k] = 1;
-        } else {
-          starts[slot] = -1;
-          let negative = false;
-          let digits = 0;
-          let scale = 0;
-          let mantissa = 0;
-          if (kind !== BOOLEAN) {
-            // A plain decimal number, parsed on the way to the field's end.
-            if (c === 45) {
-              negative = true;
-              c = buf[++i]!;
-            }
-            while (c >= 48 && c <= 57) {
-              mantissa = mantissa * 10 + (c - 48);
-              digits++;
-              c = buf[++i]!;
-            }
-            if (c === 46) {
-              c = buf[++i]!;
-              while (c >= 48 && c <= 57) {
-                mantissa = mantissa * 10 + (c - 48);
-                digits++;
-                scale++;
-                c = buf[++i]!;
-              }
-            }
-            if (c === CR && buf[i + 1] === LF) c = buf[++i]!;
-          }
-          if ((c === d || c === LF) && digits > 0 && digits <= 15 && buf[i - 1] !== 46) {
-            if (scale > 0) {
-              if (kind === INTEGER && columns[k]!.fixed) this.refuse(line, k, 'not an integer', buf.toString('utf8', start, i));
-              fraction[k] = 1;
-            }
-            const v = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-            numbers[slot] = negative ? -v : v;
-            hadNumbers[k] = 1;
-          } else {
-            numbers[slot] = NaN;
-            while (c !== d && c !== LF) c = buf[++i]!;
-            const end = c === LF && i > start && buf[i - 1] === CR ? i - 1 : i;
-            const col = columns[k]!;
-            const refusal = col.addField(buf, start, end);
-            if (refusal !== null) this.refuse(line, k, refusal, buf.toString('utf8', start, end));
-            kinds[k] = col.kind;
-          }
-        }
-        if (k < last) {
-          if (c !== d) this.#tooFew(line, k + 1);
-        } else if (c !== LF) this.#tooMany(line);
-        i++;
-      }
-      if (++r === BATCH_ROWS) {
-        this.#flush(buf, r);
-        r = 0;
-      }
+      // Generated for the current column types; a row that changes one ends the loop early.
+      const loop = (this.#loop ??= compileRowLoop(
+        this.columns.map((c) => c.kind),
+        this.columns.map((c) => c.fixed && c.kind === INTEGER),
+        this.#delimiter,
+        BATCH_ROWS,
+      ));
+      i = loop(buf, i, to, state, this.#batch!, this.#host);
+      if (i < to) this.#loop = null;
     }
-    this.#flush(buf, r);
-    return line;
+    this.#flush(buf, state[1]!);
+    return state[0]!;
   }
+
+  /** The callbacks of the generated row loop. */
+  readonly #host: RowLoopHost = {
+    slow: (column, buf, start, end, line) => {
+      const col = this.columns[column]!;
+      const kind = col.kind;
+      const refusal = col.addField(buf, start, end);
+      if (refusal !== null) this.refuse(line, column, refusal, buf.toString('utf8', start, end));
+      return col.kind !== kind;
+    },
+    flush: (buf, rows) => this.#flush(buf, rows),
+    tooFew: (line, count) => this.#tooFew(line, count),
+    tooMany: (line) => this.#tooMany(line),
+    refuseInteger: (line, column, buf, start, end) => this.refuse(line, column, 'not an integer', buf.toString('utf8', start, end)),
+  };
 
   #allocateBatch(width: number): void {
     this.#numbers = new Float64Array(BATCH_ROWS * width);
     this.#starts = new Int32Array(BATCH_ROWS * width);
     this.#ends = new Int32Array(BATCH_ROWS * width);
-    this.#kinds = new Uint8Array(width);
     this.#fraction = new Uint8Array(width);
     this.#hadNumbers = new Uint8Array(width);
     this.#hadTexts = new Uint8Array(width);
+    this.#batch = { numbers: this.#numbers, starts: this.#starts, ends: this.#ends, fraction: this.#fraction, hadNumbers: this.#hadNumbers, hadTexts: this.#hadTexts };
+    this.#loop = null;
   }
 
   /** Hands a batch of rows to the columns, one column at a time (each column's tables stay in cache). */
