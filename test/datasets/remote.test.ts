@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
+import { ARTIFACT_BACKENDS, DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
 import { PuenteApiError, PuenteClient } from '../../src/client/index.js';
 import { addLocalData, copyVersions } from '../../src/datasets/index.js';
 
@@ -11,8 +11,9 @@ const FIXTURES = join(import.meta.dirname, '../fixtures/datasets');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /*
- * Two Puente servers on loopback: versions copied from one to the other (push and pull are the
- * same copy seen from either side), resumed after an interruption, and checked by sha256.
+ * Two Puente servers on loopback, one storing on local disk and one on S3: versions copied from
+ * one to the other (push and pull are the same copy seen from either side), resumed after an
+ * interruption, and checked by sha256.
  */
 describe.each(DIALECTS)('copying versions between servers ($name)', (dialect) => {
   let a: TestApp;
@@ -20,13 +21,16 @@ describe.each(DIALECTS)('copying versions between servers ($name)', (dialect) =>
   let left: PuenteClient;
   let right: PuenteClient;
   let work: string;
+  let s3: { cleanup(): Promise<void> };
   const credit = readFileSync(join(FIXTURES, 'credit_test.csv'));
   const drifted = readFileSync(join(FIXTURES, 'credit_drifted.csv'));
   const house = readFileSync(join(FIXTURES, 'house_test.csv'));
 
   beforeAll(async () => {
     a = await makeTestApp(dialect);
-    b = await makeTestApp(dialect);
+    const bucket = await ARTIFACT_BACKENDS[1]!.open();
+    s3 = bucket;
+    b = await makeTestApp(dialect, bucket.store);
     left = new PuenteClient({ baseUrl: await a.app.listen({ host: '127.0.0.1', port: 0 }) });
     right = new PuenteClient({ baseUrl: await b.app.listen({ host: '127.0.0.1', port: 0 }) });
     work = mkdtempSync(join(tmpdir(), 'puente-remote-'));
@@ -37,6 +41,7 @@ describe.each(DIALECTS)('copying versions between servers ($name)', (dialect) =>
   afterAll(async () => {
     await a.close();
     await b.close();
+    await s3.cleanup();
     rmSync(work, { recursive: true, force: true });
   });
 
