@@ -12,6 +12,7 @@ import { AuthService, type ResourceRef } from './auth/index.js';
 import { AuditService } from './audit/index.js';
 import { WebhookSender, WebhookTargetPolicy } from './webhooks/index.js';
 import { ModelHost, RUNTIMES, remoteCatalog, storeCatalog, type ModelCatalog } from './serving/index.js';
+import { explainHosted, type ExplainMethod } from './explain/index.js';
 import { PuenteApiError, PuenteClient } from './client/index.js';
 import { EventBus } from './events/index.js';
 import { AlertService } from './monitoring/index.js';
@@ -66,6 +67,11 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
   const gateway = new DeploymentGateway({
     host: models, recorder, log: predictions, metrics: metricsRegistry, refreshMs: options.deploymentRefreshMs,
     source: (name) => deployments.get(name),
+    // Explanations stored with logged predictions (deployments that ask for them).
+    explain: async (hosted, records, method) => {
+      const e = await explainHosted(hosted, records, { method: method as ExplainMethod | undefined, bundles: catalog });
+      return e.rows.map((r) => ({ method: e.method, output: e.output, base_value: r.base_value, contributions: r.contributions }));
+    },
   });
   const deployments = new DeploymentService({ repo: deploymentRepo, catalog, host: models, gateway, log: predictions, events });
   const canaryController = new CanaryController({ service: deployments, repo: deploymentRepo, flusher, log: predictions, tickMs: options.canaryTickMs });

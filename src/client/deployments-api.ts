@@ -66,6 +66,9 @@ export function deploymentsApi(transport: () => Transport) {
     /** Checks incoming records against an expectation suite (YAML/JSON text or object); null stops it. */
     setValidation: (name: string, suite: string | object | null, options: ChangeOptions = {}) =>
       suite === null ? transport().json<Deployment>('DELETE', at(name, '/validation')) : transport().json<Deployment>('PUT', at(name, '/validation'), { body: { suite, ...options } }),
+    /** Stores explanations with `percent` of logged predictions (method tree, kernel or permutation); null stops it. */
+    setExplanations: (name: string, settings: { percent: number; method?: string } | null, options: ChangeOptions = {}) =>
+      settings === null ? transport().json<Deployment>('DELETE', at(name, '/explanations')) : transport().json<Deployment>('PUT', at(name, '/explanations'), { body: { ...settings, ...options } }),
     /** Reports a replica's traffic periods and logged predictions (used by `puente serve --deployment`). */
     telemetry: (name: string, telemetry: Telemetry) => post<{ periods: number; predictions: number }>(at(name, '/telemetry'), telemetry),
     feedback: (name: string, labels: { prediction_id: string; row?: number; label: unknown }[]) => post<FeedbackResponse>(at(name, '/feedback'), { labels }),

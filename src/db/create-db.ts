@@ -11,6 +11,7 @@ import { deploymentsMigration } from './migrations/0003-deployments.js';
 import { datasetsMigration } from './migrations/0004-datasets.js';
 import { monitoringMigration } from './migrations/0005-monitoring.js';
 import { alertsMigration } from './migrations/0006-alerts.js';
+import { predictionExplanationsMigration } from './migrations/0007-prediction-explanations.js';
 import type { Database } from './schema.js';
 
 /** An open metadata store: the typed query builder plus what differs between engines. */
@@ -128,7 +129,7 @@ async function openPostgres(url: string, options: CreateDbOptions): Promise<Puen
 
 function wrap(kysely: Kysely<Database>, dialect: DialectName, schema?: string): PuenteDb {
   const provider: MigrationProvider = {
-    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect), '0003-deployments': deploymentsMigration(dialect), '0004-datasets': datasetsMigration(dialect), '0005-monitoring': monitoringMigration(dialect), '0006-alerts': alertsMigration(dialect) }),
+    getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0002-security': securityMigration(dialect), '0003-deployments': deploymentsMigration(dialect), '0004-datasets': datasetsMigration(dialect), '0005-monitoring': monitoringMigration(dialect), '0006-alerts': alertsMigration(dialect), '0007-prediction-explanations': predictionExplanationsMigration() }),
   };
   return {
     kysely,

@@ -329,6 +329,8 @@ export interface PredictionsTable {
   /** JSON of the ground-truth label, once feedback arrived. */
   label: string | null;
   label_at: number | null;
+  /** JSON {method, base_value, contributions} when the deployment stores explanations. */
+  explanation: string | null;
 }
 
 export interface AlertRulesTable {

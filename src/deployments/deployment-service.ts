@@ -119,8 +119,12 @@ export class DeploymentService {
       throw new ConflictError(`Deployment '${name}' is at revision ${current.revision}, not ${ctx.expected_revision}; read it again and retry.`);
     }
     const proposed = await next(current);
-    // A request suite belongs to the deployment, not to a policy: it survives every traffic change.
-    const spec = validateSpec('validation' in proposed || current.spec.validation === undefined ? proposed : { ...proposed, validation: current.spec.validation });
+    // The request suite and stored explanations belong to the deployment, not to a policy: they survive every traffic change.
+    const kept: Partial<DeploymentSpec> = {};
+    for (const key of ['validation', 'explanations'] as const) {
+      if (!(key in proposed) && current.spec[key] !== undefined) (kept as Record<string, unknown>)[key] = current.spec[key];
+    }
+    const spec = validateSpec({ ...proposed, ...kept });
     const written = await this.#d.repo.writeRevision(name, current.revision, spec, ctx.by, ctx.reason ?? defaultReason, this.#now());
     if (!written) throw new ConflictError(`Deployment '${name}' changed while this change was prepared (it is past revision ${current.revision}); read it again and retry.`);
     this.#d.gateway?.invalidate(name);
@@ -223,6 +227,23 @@ export class DeploymentService {
       const { validation: _drop, ...rest } = d.spec;
       return parsed ? { ...rest, validation: { suite: parsed } } : { ...rest, validation: undefined };
     });
+  }
+
+  /**
+   * Stores explanations with a share of logged predictions (computed after the answer, one at a
+   * time, skipped when the previous one is still running); null stops it.
+   */
+  setExplanations(name: string, settings: { percent: number; method?: string } | null, ctx: ChangeContext): Promise<Deployment> {
+    if (settings !== null) {
+      if (!(Number.isFinite(settings.percent) && settings.percent > 0 && settings.percent <= 100)) {
+        throw new InvalidParameterError(`percent must be in (0, 100], got ${settings.percent}.`, 'percent');
+      }
+      if (settings.method !== undefined && !['tree', 'kernel', 'permutation'].includes(settings.method)) {
+        throw new InvalidParameterError(`method must be tree, kernel or permutation, got '${settings.method}'.`, 'method');
+      }
+    }
+    const why = settings ? `explaining ${settings.percent}% of logged predictions${settings.method ? ` (${settings.method})` : ''}` : 'stored explanations turned off';
+    return this.change(name, ctx, why, (d) => ({ ...d.spec, explanations: settings === null ? undefined : { percent: settings.percent, ...(settings.method ? { method: settings.method } : {}) } }));
   }
 
   /**

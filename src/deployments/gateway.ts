@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { NotFoundError, PuenteError } from '../errors/index.js';
 import type { HostedModel, HostedPrediction, ModelHost } from '../serving/index.js';
-import { newPredictionId, type PredictionEntry } from '../predictions/index.js';
+import { newPredictionId, type PredictionEntry, type StoredExplanation } from '../predictions/index.js';
 import { TrafficRecorder, predictionsAgree } from './traffic.js';
 import { RecordChecker, describeExpectation } from '../datasets/index.js';
 import { findTarget, liveOrder, routeRequest } from './routing.js';
@@ -48,6 +48,8 @@ export interface GatewayOptions {
   readonly log?: PredictionSink | null;
   readonly metrics?: Registry;
   readonly onError?: (err: unknown, context: string) => void;
+  /** Explains rows on a loaded version (for deployments that store explanations with their predictions). */
+  readonly explain?: (hosted: HostedModel, records: Record<string, unknown>[], method: string | undefined) => Promise<(StoredExplanation | null)[]>;
 }
 
 /** A request's route: the deployment as read, the chosen slot, and the loaded version. */
@@ -95,6 +97,8 @@ export class DeploymentGateway {
   readonly #o: GatewayOptions;
   readonly #cache = new Map<string, Cached>();
   readonly #observers = new Set<PredictionObserver>();
+  /** Explanations being computed for the log (at most one at a time: they must never crowd out predictions). */
+  #explaining = 0;
   /** Request checkers by deployment, kept while the suite is unchanged so counts survive other changes. */
   readonly #checkers = new Map<string, Checker>();
   readonly #validated: Counter<'deployment' | 'result'> | undefined;
@@ -248,7 +252,10 @@ export class DeploymentGateway {
     const log = this.#o.log;
     const now = Date.now();
     if (log && log.sampled()) {
-      log.record({ id, deployment: deployment.name, model: slot.model, version: slot.version, role: slot.role, at: now, latency_ms: ms, inputs: records, predictions });
+      const entry: PredictionEntry = { id, deployment: deployment.name, model: slot.model, version: slot.version, role: slot.role, at: now, latency_ms: ms, inputs: records, predictions };
+      const ex = deployment.spec.explanations;
+      if (ex && this.#o.explain && this.#explaining === 0 && Math.random() * 100 < ex.percent) this.#explainThenLog(log, entry, hosted, ex.method);
+      else log.record(entry);
     }
     if (this.#observers.size > 0) {
       const served: ServedPrediction = {
@@ -269,6 +276,20 @@ export class DeploymentGateway {
       setImmediate(() => void this.#mirror(deployment, shadow, records, predictions));
     }
     return { ...result, prediction_id: id, role: slot.role };
+  }
+
+  /** Explains the request after it was answered, then logs it with its explanations (without them if explaining fails). */
+  #explainThenLog(log: PredictionSink, entry: PredictionEntry, hosted: HostedModel, method: string | undefined): void {
+    this.#explaining++;
+    setImmediate(() => {
+      this.#o.explain!(hosted, entry.inputs as Record<string, unknown>[], method)
+        .then((explanations) => log.record({ ...entry, explanations }))
+        .catch((err: unknown) => {
+          this.#o.onError?.(err, `explaining a logged prediction of ${entry.model}@${entry.version} failed`);
+          log.record(entry);
+        })
+        .finally(() => this.#explaining--);
+    });
   }
 
   /** Counts the records that break the deployment's suite; the request is answered either way. */

@@ -106,6 +106,14 @@ export interface RequestValidation {
   readonly suite: ExpectationSuite;
 }
 
+/** Explanations computed for a share of logged predictions, off the response path, and stored with them. */
+export interface ExplanationSettings {
+  /** Percent of logged requests explained (0–100]. */
+  readonly percent: number;
+  /** tree, kernel or permutation; absent: Tree SHAP for tree models, else Kernel SHAP. */
+  readonly method?: string;
+}
+
 /** The policy of one revision of a deployment. */
 export interface DeploymentSpec {
   readonly policy: PolicyKind;
@@ -115,6 +123,7 @@ export interface DeploymentSpec {
   readonly shadow_percent?: number;
   readonly ab?: AbSettings;
   readonly validation?: RequestValidation;
+  readonly explanations?: ExplanationSettings;
 }
 
 /** A deployment at its current revision. */

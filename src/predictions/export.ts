@@ -39,7 +39,7 @@ function cell(kind: Kind, v: unknown): unknown {
 }
 
 const FIXED = ['prediction_id', 'row', 'deployment', 'model', 'version', 'role', 'at', 'latency_ms'] as const;
-const TAIL = ['prediction', 'label', 'label_at'] as const;
+const TAIL = ['prediction', 'label', 'label_at', 'explanation'] as const;
 
 interface Layout {
   inputs: { key: string; column: string; kind: Kind }[];
@@ -75,6 +75,7 @@ function record(layout: Layout, r: LoggedRow, time: (ms: number) => unknown): Re
   out.prediction = cell(layout.prediction, r.output);
   out.label = cell(layout.label, r.label);
   out.label_at = r.label_at === null ? null : time(r.label_at);
+  out.explanation = r.explanation === null ? null : JSON.stringify(r.explanation);
   return out;
 }
 
@@ -116,7 +117,7 @@ export async function exportPredictions(log: PredictionLog, filter: LogFilter, f
   }
   const types: Record<string, string> = {
     prediction_id: 'STRING', row: 'INT32', deployment: 'STRING', model: 'STRING', version: 'INT32', role: 'STRING', at: 'TIMESTAMP', latency_ms: 'DOUBLE',
-    prediction: PARQUET_TYPE[layout.prediction], label: PARQUET_TYPE[layout.label], label_at: 'TIMESTAMP',
+    prediction: PARQUET_TYPE[layout.prediction], label: PARQUET_TYPE[layout.label], label_at: 'TIMESTAMP', explanation: 'STRING',
   };
   for (const c of layout.inputs) types[c.column] = PARQUET_TYPE[c.kind];
   async function* records() {

@@ -16,6 +16,18 @@ export interface PredictionEntry {
   readonly latency_ms: number;
   readonly inputs: readonly Record<string, unknown>[];
   readonly predictions: readonly unknown[];
+  /** Per row, its explanation when one was computed (deployments that store explanations). */
+  readonly explanations?: readonly (StoredExplanation | null)[];
+}
+
+/** An explanation kept with a logged row: each input column's contribution and the base value. */
+export interface StoredExplanation {
+  readonly method: string;
+  /** `margin` (Tree SHAP's raw score), `prediction` or `log_odds`. */
+  readonly output: string;
+  /** One value, or one per class. */
+  readonly base_value: number | readonly number[];
+  readonly contributions: Readonly<Record<string, number | readonly number[]>>;
 }
 
 /** A ground-truth label for one row of a logged prediction (row 0 when the request had one row). */
@@ -69,6 +81,7 @@ export interface LoggedRow {
   readonly output: unknown;
   readonly label: unknown;
   readonly label_at: number | null;
+  readonly explanation: StoredExplanation | null;
 }
 
 /** Which logged rows to read: one deployment's, or one model's (optionally one version), in a time range. */
@@ -212,9 +225,10 @@ export class PredictionLog {
       e.inputs.map((input, i) => ({
         prediction_id: e.id, row_index: i, deployment: e.deployment, model: e.model, version: e.version, role: e.role, at: e.at,
         latency_ms: e.latency_ms, inputs: JSON.stringify(input), output: JSON.stringify(e.predictions[i] ?? null), label: null, label_at: null,
+        explanation: e.explanations?.[i] ? JSON.stringify(e.explanations[i]) : null,
       })),
     );
-    const chunk = Math.max(1, Math.floor(this.#maxParams / 13));
+    const chunk = Math.max(1, Math.floor(this.#maxParams / 14));
     await this.#k.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += chunk) await trx.insertInto('predictions').values(rows.slice(i, i + chunk)).execute();
     });
@@ -344,6 +358,7 @@ export class PredictionLog {
           prediction_id: r.prediction_id, row: r.row_index, deployment: r.deployment, model: r.model, version: r.version, role: r.role, at: r.at,
           latency_ms: r.latency_ms, inputs: JSON.parse(r.inputs) as Record<string, unknown>, output: JSON.parse(r.output) as unknown,
           label: r.label === null ? null : (JSON.parse(r.label) as unknown), label_at: r.label_at,
+          explanation: r.explanation === null ? null : (JSON.parse(r.explanation) as StoredExplanation),
         };
       }
       if (page.length < pageSize) return;

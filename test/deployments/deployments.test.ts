@@ -382,6 +382,33 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect(blue.json().rows[0].contributions).not.toEqual(green.json().rows[0].contributions);
   });
 
+  it('stores explanations with a share of logged predictions, computed after the answer', async () => {
+    await create('explaining');
+    const set = await api('PUT', '/deployments/explaining/explanations', { percent: 100, method: 'tree' });
+    expect(set.statusCode, set.body).toBe(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(String((await invoke('explaining', i)).headers['x-puente-prediction-id']));
+      await sleep(20); // one explanation at a time: give each a moment before the next request
+    }
+    await sleep(100);
+    const logged: { prediction_id: string; output: unknown; explanation: { method: string; output: string; base_value: number; contributions: Record<string, number> } | null }[] = [];
+    for await (const r of t.services.predictions.rows({ deployment: 'explaining' })) logged.push(r as never);
+    const explained = logged.filter((r) => r.explanation !== null);
+    expect(explained.length).toBeGreaterThanOrEqual(3);
+    for (const r of explained) {
+      expect(ids).toContain(r.prediction_id);
+      expect(Object.keys(r.explanation!.contributions).sort()).toEqual(['x0', 'x1', 'x2', 'x3']);
+      // Tree SHAP explains the margin: base + contributions = logit of the logged probability.
+      const margin = r.explanation!.base_value + Object.values(r.explanation!.contributions).reduce((a, b) => a + b, 0);
+      const p = r.output as number;
+      expect(margin).toBeCloseTo(Math.log(p / (1 - p)), 3);
+    }
+    expect((await api('PUT', '/deployments/explaining/explanations', { percent: 0 })).statusCode).toBe(400);
+    expect((await api('PUT', '/deployments/explaining/explanations', { percent: 10, method: 'magic' })).statusCode).toBe(400);
+    expect((await api('DELETE', '/deployments/explaining/explanations')).json().spec.explanations).toBeUndefined();
+  });
+
   it('exports per-deployment, per-version metrics for Prometheus', async () => {
     const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(new RegExp(`puente_deployment_requests_total\\{deployment="single",model="synth",version="${good}",role="stable",status="ok"\\} \\d+`));

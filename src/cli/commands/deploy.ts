@@ -223,6 +223,18 @@ export function registerDeployCommands(program: Command): void {
       printDeployment(command, await clientFor(command).deployments.setValidation(name, text, change(opts)));
     }));
 
+  withChange(deploy
+    .command('explanations <name>')
+    .description('store explanations (SHAP contributions per input column) with a share of logged predictions, computed after the answer')
+    .option('--percent <p>', 'share of logged requests explained (0-100]', num('--percent'))
+    .option('--method <method>', 'tree, kernel or permutation (default: tree for tree models, else kernel)')
+    .option('--off', 'stop storing explanations'))
+    .action(action(async (name: string, opts: ChangeFlags & { percent?: number; method?: string; off?: boolean }, command: Command) => {
+      if ((opts.percent === undefined) === !opts.off) throw new UsageError('Give --percent P or --off.');
+      const settings = opts.off ? null : { percent: opts.percent!, ...(opts.method ? { method: opts.method } : {}) };
+      printDeployment(command, await clientFor(command).deployments.setExplanations(name, settings, change(opts)));
+    }));
+
   deploy.command('delete <name>').description('delete a deployment and its history').action(action(async (name: string, _opts: unknown, command: Command) => {
     await clientFor(command).deployments.delete(name);
     if (globals(command).json) process.stdout.write('{}\n');

@@ -237,6 +237,8 @@ const NATIVE: Record<string, AccessPolicy> = {
   // Replicas report the traffic and predictions they served.
   'POST /deployments/:name/telemetry': editor(deployment),
   'PUT /deployments/:name/validation': deployer(deployment),
+  'PUT /deployments/:name/explanations': deployer(deployment),
+  'DELETE /deployments/:name/explanations': deployer(deployment),
   'DELETE /deployments/:name/validation': deployer(deployment),
   // Alerts: rules read any metric and reach webhooks, so changing them needs deployer globally.
   'POST /alerts/rules': deployer(),

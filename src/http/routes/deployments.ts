@@ -144,6 +144,14 @@ export const deploymentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
       body: Type.Object({ ...Change, suite: Type.Union([Type.String({ description: 'YAML or JSON text' }), Type.Object({}, { additionalProperties: true })]) }, { additionalProperties: false }),
     },
   }, async (request) => deployments.setValidation(request.params.name, request.body.suite, ctxOf(request, request.body)));
+  app.put('/deployments/:name/explanations', {
+    schema: {
+      ...byName, summary: 'Store explanations with a share of logged predictions',
+      body: Type.Object({ ...Change, percent: Type.Number(), method: Type.Optional(Type.String({ description: 'tree, kernel or permutation' })) }, { additionalProperties: false }),
+    },
+  }, async (request) => deployments.setExplanations(request.params.name, { percent: request.body.percent, ...(request.body.method ? { method: request.body.method } : {}) }, ctxOf(request, request.body)));
+  app.delete('/deployments/:name/explanations', { schema: { ...byName, summary: 'Stop storing explanations' } }, async (request) =>
+    deployments.setExplanations(request.params.name, null, ctxOf(request, {})));
   app.delete('/deployments/:name/validation', { schema: { ...byName, summary: 'Stop checking incoming records' } }, async (request) =>
     deployments.setValidation(request.params.name, null, ctxOf(request, {})));
   app.post('/deployments/:name/telemetry', { schema: { ...byName, body: TelemetryBody, summary: 'Traffic and logged predictions reported by a replica (puente serve --deployment)' } }, async (request) =>

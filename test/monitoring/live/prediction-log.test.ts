@@ -91,7 +91,7 @@ describe.each(DIALECTS)('prediction log on $name', (dialect) => {
     const table = parseCsv(csv.body);
     expect(table).toHaveLength(3);
     expect(Object.keys(table[0]!)).toEqual(['prediction_id', 'row', 'deployment', 'model', 'version', 'role', 'at', 'latency_ms',
-      'age', 'income', 'loan_amount', 'credit_score', 'debt_to_income', 'months_employed', 'home_ownership', 'purpose', 'state', 'prediction', 'label', 'label_at']);
+      'age', 'income', 'loan_amount', 'credit_score', 'debt_to_income', 'months_employed', 'home_ownership', 'purpose', 'state', 'prediction', 'label', 'label_at', 'explanation']);
     expect(table[0]).toMatchObject({ deployment: 'loans', model: 'credit', version: 1, role: 'stable', age: rows[0]!.age, purpose: rows[0]!.purpose, label: 'true' });
     expect(table.map((r) => r.label)).toEqual(['true', 0, null]);
 
