@@ -63,15 +63,6 @@ export interface ColumnSketch {
   readonly hll: string | null;
 }
 
-/**
- * A hash of a value's length and its first, middle and last bytes: enough to find it in the
- * category table (which compares the bytes), in a few operations whatever its length.
- */
-export function quickHash(buf: Uint8Array, start: number, end: number, len: number): number {
-  const h = Math.imul(len ^ (buf[start]! << 8) ^ (buf[end - 1]! << 16) ^ (buf[start + (len >> 1)]! << 24), 0x9e3779b1);
-  return h ^ (h >>> 15);
-}
-
 /** Tokens read as "no value" besides the empty field, as pandas reads them by default. */
 export const NA_TOKENS: readonly string[] = ['NA', 'N/A', 'n/a', 'NaN', 'nan', 'null', 'NULL', 'None', '#N/A', '-NaN', '-nan'];
 const NA_BYTES = NA_TOKENS.map((t) => Buffer.from(t, 'latin1'));
@@ -322,8 +313,7 @@ export class ColumnAccumulator {
 
   /**
    * Text fields found by a hot loop for this (string) column: buf[starts[p], ends[p]), one every
-   * `stride` slots from `offset` (start -1: the row had none). Values are found in the category
-   * table by a hash of their length and end bytes, then compared byte for byte; the full hash is
+   * `stride` slots from `offset` (start -1: the row had none). The full hash of a value is
    * computed only once the HyperLogLog counts distinct values.
    */
   countTexts(buf: Uint8Array, starts: Int32Array, ends: Int32Array, offset: number, stride: number, rows: number): void {
@@ -346,8 +336,7 @@ export class ColumnAccumulator {
         this.addText(buf, start, end, hashBytes(buf, start, end));
         continue;
       }
-      const quick = quickHash(buf, start, end, len);
-      if (!categories.addBytes(buf, start, end, quick)) this.#categoriesOverflow(buf, start, end);
+      if (!categories.add(buf, start, end)) this.#categoriesOverflow(buf, start, end);
     }
   }
 
@@ -386,8 +375,7 @@ export class ColumnAccumulator {
       this.#becomeString();
     }
     if (this.hll !== null) this.hll.add(hash);
-    // The table is keyed by the quick hash; `hash` (the full one) feeds the HyperLogLog.
-    if (!this.categories.addBytes(buf, start, end, quickHash(buf, start, end, end - start)) && this.hll === null) this.#categoriesOverflow(buf, start, end);
+    if (!this.categories.add(buf, start, end) && this.hll === null) this.#categoriesOverflow(buf, start, end);
     return null;
   }
 

@@ -249,10 +249,15 @@ export class NumberCounter {
 /** Distinct strings counted one by one; rarer values beyond it go to an "other" count. */
 export const CATEGORY_LIMIT = 10_000;
 
+/** Distinct values up to which the category table finds values by a few of their bytes. */
+const QUICK_ENTRIES = 256;
+
 /**
  * Map from a field's bytes to a count that never decodes a repeated value: it is found by hash
  * and compared byte for byte against a copy kept in one growing arena; only a new value is
- * copied.
+ * copied. While the table is small the hash reads a value's length and three of its bytes (most
+ * columns have a handful of values); past QUICK_ENTRIES it hashes every byte, so values that
+ * share those bytes (ids, codes) do not pile up in one chain.
  */
 export class CategoryCounter {
   #slots = new Int32Array(256);
@@ -261,6 +266,7 @@ export class CategoryCounter {
   #counts = new Float64Array(128);
   #arena = new Uint8Array(4096);
   #size = 0;
+  #full = false;
   overflow = 0;
 
   get size(): number {
@@ -272,18 +278,24 @@ export class CategoryCounter {
   }
 
   /** Counts the value held in buf[start, end); false when it was new and the table is full. */
-  addBytes(buf: Uint8Array, start: number, end: number, hash: number, times = 1): boolean {
+  add(buf: Uint8Array, start: number, end: number, times = 1): boolean {
+    const len = end - start;
+    let hash: number;
+    if (this.#full) hash = hashBytes(buf, start, end) | 0;
+    else {
+      hash = Math.imul(len ^ (buf[start]! << 8) ^ (buf[end - 1]! << 16) ^ (buf[start + (len >> 1)]! << 24), 0x9e3779b1);
+      hash ^= hash >>> 15;
+    }
     const slots = this.#slots;
     const mask = slots.length - 1;
     const hashes = this.#hashes;
     const offsets = this.#offsets;
     const arena = this.#arena;
-    const len = end - start;
     let slot = hash & mask;
     for (;;) {
       const entry = slots[slot]! - 1;
       if (entry < 0) break;
-      if (hashes[entry] === (hash | 0)) {
+      if (hashes[entry] === hash) {
         const at = offsets[entry]!;
         if (offsets[entry + 1]! - at === len) {
           let i = 0;
@@ -301,6 +313,11 @@ export class CategoryCounter {
       return false;
     }
     this.#insert(buf, start, end, hash, times, slot);
+    if (!this.#full && this.#size > QUICK_ENTRIES) {
+      this.#full = true;
+      for (let entry = 0; entry < this.#size; entry++) this.#hashes[entry] = hashBytes(this.#arena, this.#offsets[entry]!, this.#offsets[entry + 1]!) | 0;
+      this.#rehash(this.#slots.length);
+    }
     return true;
   }
 
@@ -328,11 +345,11 @@ export class CategoryCounter {
     this.#counts[entry] = times;
     this.#slots[slot] = entry + 1;
     this.#size++;
-    if (this.#size * 2 > this.#slots.length) this.#grow();
+    if (this.#size * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
   }
 
-  #grow(): void {
-    const slots = new Int32Array(this.#slots.length * 2);
+  #rehash(size: number): void {
+    const slots = new Int32Array(size);
     const mask = slots.length - 1;
     for (let entry = 0; entry < this.#size; entry++) {
       let slot = this.#hashes[entry]! & mask;
