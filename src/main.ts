@@ -254,51 +254,74 @@ export interface ModelServerOptions {
  * the start, not the first request), then listens. Refuses a non-loopback address without a token.
  */
 export async function startModelServer(o: ModelServerOptions): Promise<RunningServer> {
-  if (!isLoopbackHost(o.host) && !o.authToken) {
-    throw new PuenteError('PERMISSION_DENIED', `Refusing to serve on ${o.host} without authentication; set --auth-token (or PUENTE_SERVE_TOKEN), or listen on 127.0.0.1.`);
-  }
-  const metricsRegistry = new Registry();
-  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
-  let catalog: ModelCatalog;
-  let ready: () => Promise<boolean>;
-  let db: PuenteDb | null = null;
-  if (o.server) {
-    const client = new PuenteClient({ baseUrl: o.server.url, token: o.server.token });
-    catalog = remoteCatalog(client);
-    ready = () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false);
-  } else {
-    db = await createDb(o.config.database);
-    await db.migrate();
-    const store = db;
-    const services = composeServices(store, openArtifactStore(o.config, store), { audit: false });
-    catalog = storeCatalog(services.registry, services.artifacts);
-    ready = () => store.ping().then(() => true, () => false);
-  }
-  const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry, maxBatchRows: o.maxBatchRows, maxBatchWaitMs: o.maxBatchWaitMs });
+  assertServeAuth(o.host, o.authToken);
+  const metricsRegistry = standaloneMetrics();
+  const source = await openStandaloneSource(o.server, o.config);
+  const host = new ModelHost({ catalog: source.catalog, runtimes: RUNTIMES, metrics: metricsRegistry, maxBatchRows: o.maxBatchRows, maxBatchWaitMs: o.maxBatchWaitMs });
   try {
     const loaded = await host.get(o.model, o.ref);
     const app = await buildStandaloneApp({
       host, model: o.model, ref: o.ref, version: PUENTE_VERSION, metricsRegistry, bodyLimitBytes: o.config.bodyLimitBytes,
-      logger: o.config.logLevel === 'silent' ? false : { level: o.config.logLevel }, authToken: o.authToken, ready,
+      logger: o.config.logLevel === 'silent' ? false : { level: o.config.logLevel }, authToken: o.authToken, ready: source.ready,
     });
-    await app.listen({ host: o.host, port: o.port });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : o.port;
-    const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
-    app.log.info(`Serving ${o.model} version ${loaded.version} on http://${shown}:${port}`);
+    const url = await listenStandalone(app, o.host, o.port);
+    app.log.info(`Serving ${o.model} version ${loaded.version} on ${url}`);
     return {
       app,
-      url: `http://${shown}:${port}`,
+      url,
       async close() {
         await app.close();
-        await db?.close();
+        await source.db?.close();
       },
     };
   } catch (err) {
     await host.close();
-    await db?.close();
+    await source.db?.close();
     throw err;
   }
+}
+
+/** A standalone server beyond loopback needs a token. */
+function assertServeAuth(host: string, authToken: string | undefined): void {
+  if (!isLoopbackHost(host) && !authToken) {
+    throw new PuenteError('PERMISSION_DENIED', `Refusing to serve on ${host} without authentication; set --auth-token (or PUENTE_SERVE_TOKEN), or listen on 127.0.0.1.`);
+  }
+}
+
+function standaloneMetrics(): Registry {
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
+  return metricsRegistry;
+}
+
+/** Where a standalone server (`puente serve`) reads models from: a running server's API, or the store itself. */
+interface StandaloneSource {
+  readonly catalog: ModelCatalog;
+  readonly ready: () => Promise<boolean>;
+  /** With --server. */
+  readonly client: PuenteClient | null;
+  /** With --store: the services on it (and the store, to close). */
+  readonly services: AppServices | null;
+  readonly db: PuenteDb | null;
+}
+
+async function openStandaloneSource(server: { readonly url: string; readonly token?: string } | undefined, config: PuenteConfig): Promise<StandaloneSource> {
+  if (server) {
+    const client = new PuenteClient({ baseUrl: server.url, token: server.token });
+    return { catalog: remoteCatalog(client), ready: () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false), client, services: null, db: null };
+  }
+  const db = await createDb(config.database);
+  await db.migrate();
+  const services = composeServices(db, openArtifactStore(config, db), { audit: false });
+  return { catalog: storeCatalog(services.registry, services.artifacts), ready: () => db.ping().then(() => true, () => false), client: null, services, db };
+}
+
+/** Listens and returns the URL to reach the server at. */
+async function listenStandalone(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
 }
 
 /** Settings of `puente serve --deployment NAME`: a replica serving one deployment by its policy. */
@@ -322,23 +345,18 @@ export interface DeploymentServerOptions {
  * the store or the server, so any number of replicas behind a load balancer act as one.
  */
 export async function startDeploymentServer(o: DeploymentServerOptions): Promise<RunningServer> {
-  if (!isLoopbackHost(o.host) && !o.authToken) {
-    throw new PuenteError('PERMISSION_DENIED', `Refusing to serve on ${o.host} without authentication; set --auth-token (or PUENTE_SERVE_TOKEN), or listen on 127.0.0.1.`);
-  }
-  const metricsRegistry = new Registry();
-  collectDefaultMetrics({ register: metricsRegistry, prefix: 'puente_' });
-  let catalog: ModelCatalog;
+  assertServeAuth(o.host, o.authToken);
+  const metricsRegistry = standaloneMetrics();
+  const opened = await openStandaloneSource(o.server, o.config);
+  const { catalog, ready, db } = opened;
   let source: DeploymentSource;
   let sink: PredictionSink;
   let traffic: Pick<DeploymentRepo, 'insertTraffic'>;
-  let ready: () => Promise<boolean>;
-  let flushLog = async () => {};
-  let db: PuenteDb | null = null;
+  let flushLog: () => Promise<void>;
   // With the store at hand a replica monitors what it serves (its windows are stored beside the other processes').
   let monitoring: AppServices['monitoring'] | null = null;
-  if (o.server) {
-    const client = new PuenteClient({ baseUrl: o.server.url, token: o.server.token });
-    catalog = remoteCatalog(client);
+  if (opened.client) {
+    const client = opened.client;
     source = (name) => client.deployments.get(name).catch((err: unknown) => {
       if (err instanceof PuenteApiError && err.status === 404) throw new NotFoundError(err.message, 'deployment');
       throw err;
@@ -347,18 +365,12 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
     sink = telemetry;
     traffic = telemetry;
     flushLog = () => telemetry.flush();
-    ready = () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false);
   } else {
-    db = await createDb(o.config.database);
-    await db.migrate();
-    const store = db;
-    const services = composeServices(store, openArtifactStore(o.config, store), { audit: false });
-    catalog = storeCatalog(services.registry, services.artifacts);
+    const services = opened.services!;
     source = (name) => services.deployments.get(name);
     sink = services.predictions;
-    traffic = new DeploymentRepo(store);
+    traffic = new DeploymentRepo(db!);
     flushLog = () => services.predictions.flush();
-    ready = () => store.ping().then(() => true, () => false);
     if (o.config.monitoring) monitoring = services.monitoring;
   }
   const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
@@ -374,16 +386,13 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
       logger: o.config.logLevel === 'silent' ? false : { level: o.config.logLevel }, authToken: o.authToken, ready,
       deployment: { name: o.deployment, gateway },
     });
-    await app.listen({ host: o.host, port: o.port });
+    const url = await listenStandalone(app, o.host, o.port);
     flusher.start();
     monitoring?.monitor.start();
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : o.port;
-    const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
-    app.log.info(`Serving deployment ${o.deployment} (revision ${routed.deployment.revision}, ${routed.deployment.spec.policy}) on http://${shown}:${port}`);
+    app.log.info(`Serving deployment ${o.deployment} (revision ${routed.deployment.revision}, ${routed.deployment.spec.policy}) on ${url}`);
     return {
       app,
-      url: `http://${shown}:${port}`,
+      url,
       async close() {
         await app.close();
         await flusher.stop();

@@ -155,21 +155,12 @@ export class TrafficRecorder {
   }
 }
 
-/** Totals of one version over several periods. */
-export interface VersionTraffic {
-  readonly model: string;
-  readonly version: number;
-  readonly requests: number;
-  readonly errors: number;
-  readonly latency: Record<string, number>;
-  readonly predictions: Record<string, number>;
-  readonly shadow_compared: number;
-  readonly shadow_agreed: number;
-}
+/** Totals of one version over several periods (whatever role it had, across processes). */
+export type VersionTraffic = Omit<TrafficPeriod, 'deployment' | 'role' | 'period_start' | 'period_end'>;
 
 /** Sums periods per version (whatever role it had, and across processes). */
 export function sumTraffic(periods: readonly TrafficPeriod[]): Map<string, VersionTraffic> {
-  const out = new Map<string, { model: string; version: number; requests: number; errors: number; latency: Record<string, number>; predictions: Record<string, number>; shadow_compared: number; shadow_agreed: number }>();
+  const out = new Map<string, { -readonly [K in keyof VersionTraffic]: VersionTraffic[K] }>();
   for (const p of periods) {
     const key = `${p.model}@${p.version}`;
     let t = out.get(key);

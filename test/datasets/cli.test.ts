@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
 import { PuenteClient } from '../../src/client/index.js';
+import { runCli } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const FIXTURES = join(import.meta.dirname, '../fixtures/datasets');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** Runs the CLI as a user would; resolves with its output and exit code. */
-async function puente(server: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, '--server', server, ...args], { env: { ...process.env, PUENTE_URL: '', PUENTE_TOKEN: '' } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const puente = runCli;
 
 describe('puente data and puente lineage', { timeout: 120_000 }, () => {
   let t: TestApp;

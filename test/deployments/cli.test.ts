@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DIALECTS, makeTestApp, type TestApp } from '../helpers/test-app.js';
 import { registerSyntheticModel, syntheticRows } from './models.js';
+import { runCli } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 
-/** Runs the CLI as a user would; resolves with its output and exit code. */
-async function puente(server: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server, ...args], { env: { ...process.env, PUENTE_URL: '' } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const puente = runCli;
 
 describe('puente deploy', () => {
   let t: TestApp;

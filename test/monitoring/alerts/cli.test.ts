@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Gauge } from 'prom-client';
 import { DIALECTS } from '../../helpers/backends.js';
 import { makeAlertsApp, startReceiver, type AlertsApp, type Receiver } from './harness.js';
+import { runCli } from '../../helpers/cli.js';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
-async function puente(server: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, '--server', server, ...args], { env: { ...process.env, PUENTE_URL: '' } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const puente = runCli;
 
 describe('puente alerts', () => {
   let t: AlertsApp;

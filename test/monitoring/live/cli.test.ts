@@ -1,28 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { DIALECTS, type TestApp } from '../../helpers/test-app.js';
 import { PuenteClient } from '../../../src/client/index.js';
 import { parseCsv } from '../../../src/serving/index.js';
 import { makeMonitoredApp } from './app.js';
 import { creditRows, FIXTURES, inputsOf, registerCreditModel } from './credit.js';
+import { runCli } from '../../helpers/cli.js';
 
-const run = promisify(execFile);
 
-/** Runs the CLI as a user would; resolves with its output and exit code. */
-async function puente(server: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server, ...args], { env: { ...process.env, PUENTE_URL: '' } });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const puente = runCli;
 
 /*
  * The CLI and the SDK against a running server: reference set from a file, drift, quality and
