@@ -1,6 +1,7 @@
 import { packageBundle } from '../../src/bundles/index.js';
 import { createRng, stringifyXgboostModel, trainGbdt } from '../../src/training/index.js';
 import type { AppServices } from '../../src/http/index.js';
+import { registerBundle } from '../helpers/register-bundle.js';
 
 /** Input columns of the small synthetic models deployments are tested with. */
 export const COLUMNS = ['x0', 'x1', 'x2', 'x3'] as const;
@@ -39,10 +40,5 @@ export async function registerSyntheticModel(services: AppServices, name: string
     task: 'binary_classification',
     signature: { inputs: columns.map((c) => ({ name: c, type: 'double' as const })), outputs: [{ name: 'predictions', dtype: 'float32', shape: [null] }] },
   });
-  const run = await services.tracking.createRun({});
-  const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
-  for (const [path, bytes] of packaged.files) await services.artifacts.put(`${root}/model/${path}`, Buffer.from(bytes));
-  await services.registry.createRegisteredModel(name).catch(() => undefined);
-  const mv = await services.registry.createModelVersion(name, { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
-  return mv.version;
+  return registerBundle(services, name, packaged);
 }

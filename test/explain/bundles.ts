@@ -5,6 +5,7 @@ import { pipelineFromFeaturesSpec } from '../../src/preprocessing/index.js';
 import { parseCsv } from '../../src/serving/index.js';
 import type { AppServices } from '../../src/http/index.js';
 import { FIXTURES, fixture, fixtureJson } from './fixtures.js';
+import { registerBundle } from '../helpers/register-bundle.js';
 
 /** Raw credit test rows (5,000) with their labels. */
 export const creditRows = parseCsv(readFileSync(join(FIXTURES, 'credit_test.csv'), 'utf8'));
@@ -39,9 +40,5 @@ export async function registerCredit(
     ...(which === 'multiclass' ? { classes: ['low', 'medium', 'high'] } : {}),
     ...(options.inputExample ? { inputExample: options.inputExample } : {}),
   });
-  const run = await services.tracking.createRun({});
-  const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
-  for (const [path, bytes] of packaged.files) await services.artifacts.put(`${root}/model/${path}`, Buffer.from(bytes));
-  await services.registry.createRegisteredModel(name).catch(() => undefined);
-  return (await services.registry.createModelVersion(name, { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id })).version;
+  return registerBundle(services, name, packaged);
 }

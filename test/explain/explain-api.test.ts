@@ -5,6 +5,7 @@ import { rocAuc } from '../../src/training/index.js';
 import { packageBundle } from '../../src/bundles/index.js';
 import { creditInputs, creditRows, registerCredit } from './bundles.js';
 import { fixtureJson } from './fixtures.js';
+import { registerBundle } from '../helpers/register-bundle.js';
 
 const COLUMNS = ['age', 'income', 'loan_amount', 'credit_score', 'debt_to_income', 'months_employed', 'home_ownership', 'purpose', 'state'];
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -38,11 +39,7 @@ describe.each(DIALECTS)('explain endpoints of served models ($name)', (dialect) 
       signature: { inputs: [{ name: 'a', type: 'double' }, { name: 'b', type: 'double' }], outputs: [] },
       inputExample: [{ a: 0, b: 0 }, { a: 1, b: 2 }, { a: 2, b: 1 }],
     });
-    const run = await t.services.tracking.createRun({});
-    const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
-    for (const [path, bytes] of packaged.files) await t.services.artifacts.put(`${root}/model/${path}`, Buffer.from(bytes));
-    await t.services.registry.createRegisteredModel('linear');
-    await t.services.registry.createModelVersion('linear', { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
+    await registerBundle(t.services, 'linear', packaged);
   });
 
   it('a model that is not trees is explained by Kernel SHAP by default (exact for a linear model)', async () => {

@@ -4,6 +4,7 @@ import { pipelineFromFeaturesSpec } from '../../../src/preprocessing/index.js';
 import { pipelineColumns } from '../../../src/cli/commands/package.js';
 import { parseCsv } from '../../../src/serving/index.js';
 import type { AppServices } from '../../../src/http/index.js';
+import { registerBundle } from '../../helpers/register-bundle.js';
 
 /*
  * The reference credit model (XGBoost, 100 trees, with its one-hot/ordinal encoding as the
@@ -37,10 +38,5 @@ export async function registerCreditModel(services: AppServices, name = 'credit'
     preprocessing: pipeline.toJSON(),
     ...(trainingDataset ? { trainingDataset } : {}),
   });
-  const run = await services.tracking.createRun({});
-  const root = run.info.artifact_uri.replace('mlflow-artifacts:/', '');
-  for (const [path, bytes] of packaged.files) await services.artifacts.put(`${root}/model/${path}`, Buffer.from(bytes));
-  await services.registry.createRegisteredModel(name).catch(() => undefined);
-  const mv = await services.registry.createModelVersion(name, { source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id });
-  return mv.version;
+  return registerBundle(services, name, packaged);
 }
