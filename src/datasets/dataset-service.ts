@@ -35,6 +35,8 @@ export interface DatasetServiceDeps {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
 const DIGEST = /^[0-9a-f]{64}$/;
 const PREFIX = 'datasets';
+/** An upload not committed within this long is dropped. */
+const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
 /** A reference `name@version`, `name@latest`, `name@sha256:<prefix>` or just `name` (latest). */
 export function parseDatasetRef(text: string): { name: string; ref: string } {
@@ -124,6 +126,7 @@ export class DatasetService {
   readonly #repo: DatasetRepo;
   readonly #store: ArtifactStore;
   readonly #now: () => number;
+  #lastSweep = 0;
 
   constructor(deps: DatasetServiceDeps) {
     this.#repo = new DatasetRepo(deps.db);
@@ -179,7 +182,26 @@ export class DatasetService {
     const session: UploadSession = { name, creator: options.creator ?? null, created_at: this.#now(), schema: options.schema === undefined || options.schema === null ? null : checkSchema(options.schema) };
     const id = randomBytes(12).toString('hex');
     await this.#store.put(`${PREFIX}/uploads/${id}/session.json`, Buffer.from(JSON.stringify(session)));
+    await this.#sweepAbandoned().catch(() => undefined);
     return { upload_id: id };
+  }
+
+  /**
+   * Drops uploads nobody committed or abandoned within a day (a client that died midway), with
+   * the bytes they stored; looked for at most once an hour.
+   */
+  async #sweepAbandoned(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#lastSweep < 3_600_000) return;
+    this.#lastSweep = now;
+    for (const entry of await this.#store.list(`${PREFIX}/uploads`)) {
+      if (!entry.isDir) continue;
+      const text = await this.#readText(`${PREFIX}/uploads/${entry.name}/session.json`).catch(() => null);
+      // No session yet: one being opened right now.
+      if (text === null || now - (JSON.parse(text) as UploadSession).created_at < ABANDONED_AFTER_MS) continue;
+      await this.#store.delete(`${PREFIX}/objects/${entry.name}`);
+      await this.#store.delete(`${PREFIX}/uploads/${entry.name}`);
+    }
   }
 
   async #session(name: string, id: string): Promise<UploadSession> {
