@@ -1,12 +1,10 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
+import { serialKey } from './serial-key.js';
 
 /** Users, API tokens, grants, the hash-chained audit log, and wrapped artifact data keys. */
 export function securityMigration(dialect: DialectName): Migration {
-  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) =>
-    dialect === 'postgres'
-      ? table.addColumn(column, 'bigserial', (c) => c.primaryKey())
-      : table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) => serialKey(dialect, table, column);
   return {
     async up(db: Kysely<any>) {
       await serial(db.schema.createTable('users'), 'user_id')

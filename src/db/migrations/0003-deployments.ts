@@ -1,12 +1,10 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
+import { serialKey } from './serial-key.js';
 
 /** Deployments with their revision history, per-interval traffic statistics, and the prediction log with feedback labels. */
 export function deploymentsMigration(dialect: DialectName): Migration {
-  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) =>
-    dialect === 'postgres'
-      ? table.addColumn(column, 'bigserial', (c) => c.primaryKey())
-      : table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) => serialKey(dialect, table, column);
   return {
     async up(db: Kysely<any>) {
       await db.schema

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
+import { serialKey } from './serial-key.js';
 
 /**
  * Versioned datasets: names, versions with schema and profile, the files of each version, the
@@ -66,10 +67,7 @@ export function datasetsMigration(dialect: DialectName): Migration {
       await db.schema.createIndex('dataset_version_files_digest').on('dataset_version_files').column('digest').execute();
 
       const validations = db.schema.createTable('dataset_validations');
-      await (dialect === 'postgres'
-        ? validations.addColumn('validation_id', 'bigserial', (c) => c.primaryKey())
-        : validations.addColumn('validation_id', 'integer', (c) => c.primaryKey().autoIncrement())
-      )
+      await serialKey(dialect, validations, 'validation_id')
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('suite_name', 'varchar(256)', (c) => c.notNull())

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
+import { serialKey } from './serial-key.js';
 
 /** Monitoring: reference profiles per model version, closed windows per deployment and version, and per-deployment drift settings. */
 export function monitoringMigration(dialect: DialectName): Migration {
@@ -23,9 +24,7 @@ export function monitoringMigration(dialect: DialectName): Migration {
 
       // One row per closed window of a deployment's version (per serving process): drift, quality and the window's bin counts.
       const windows = db.schema.createTable('monitoring_windows');
-      await (dialect === 'postgres'
-        ? windows.addColumn('window_id', 'bigserial', (c) => c.primaryKey())
-        : windows.addColumn('window_id', 'integer', (c) => c.primaryKey().autoIncrement()))
+      await serialKey(dialect, windows, 'window_id')
         .addColumn('deployment', 'varchar(256)', (c) => c.notNull())
         .addColumn('model', 'varchar(256)', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull())

@@ -1,12 +1,10 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../capabilities.js';
+import { serialKey } from './serial-key.js';
 
 /** Alert rules, the alerts pending or firing now, and every state change of an alert. */
 export function alertsMigration(dialect: DialectName): Migration {
-  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) =>
-    dialect === 'postgres'
-      ? table.addColumn(column, 'bigserial', (c) => c.primaryKey())
-      : table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+  const serial = (table: ReturnType<Kysely<any>['schema']['createTable']>, column: string) => serialKey(dialect, table, column);
   return {
     async up(db: Kysely<any>) {
       await db.schema
