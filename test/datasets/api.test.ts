@@ -102,6 +102,10 @@ describe.each(DIALECTS)('datasets API ($name)', (dialect) => {
     writeFileSync(join(work, 'typed.csv'), 'age,income\n30,100\n31,lots\n');
     const typed = await rejection(addLocalData(client, 'typed', join(work, 'typed.csv'), { schema: { columns: [{ name: 'age', type: 'integer' }, { name: 'income', type: 'float' }] } }));
     expect(typed.message).toBe("typed.csv, line 3, column 'income' (2): 'lots' is not a number, but the schema declares the column float");
+    writeFileSync(join(work, 'bad.jsonl'), '{"a": 1}\n{"a": 2,}\n');
+    expect((await rejection(addLocalData(client, 'credit', join(work, 'bad.jsonl')))).message).toMatch(/^bad\.jsonl, line 2, column 9: not valid JSON at character 9/);
+    writeFileSync(join(work, 'bad.parquet'), 'PAR1 not really parquet');
+    expect((await rejection(addLocalData(client, 'credit', join(work, 'bad.parquet')))).message).toMatch(/^bad\.parquet: not a readable Parquet file/);
     expect(await client.datasets.versions('credit')).toEqual(before);
     expect((await client.datasets.get('typed')).latest_version).toBeNull();
     // The abandoned uploads left no stored bytes behind.
