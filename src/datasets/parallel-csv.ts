@@ -174,7 +174,7 @@ class ParallelCsvProfiler implements StreamProfiler {
       this.#used += n;
       off += n;
       while (this.#fallback === null && this.#used >= BLOCK) {
-        if (!(await this.#cutAndSend(false))) break;
+        if (!(await this.#cutAndSend())) break;
       }
     }
   }
@@ -193,7 +193,7 @@ class ParallelCsvProfiler implements StreamProfiler {
       this.#useSingle();
       return this.#fallback!.end();
     }
-    while (this.#used > BLOCK && (await this.#cutAndSend(false)));
+    while (this.#used > BLOCK && (await this.#cutAndSend()));
     if (this.#used > 0 || this.#streamFrom >= 0) await this.#sendFinal();
     await this.#settle();
     this.#throwFirstError();
@@ -232,14 +232,16 @@ class ParallelCsvProfiler implements StreamProfiler {
 
   /**
    * Sends the bytes up to the last line end before the block size (so blocks depend only on the
-   * bytes); keeps the rest. False when there is no line end yet (a very long row).
+   * bytes); keeps the rest. False when there is no line end yet (a row longer than a block).
    */
-  async #cutAndSend(_final: boolean): Promise<boolean> {
+  async #cutAndSend(): Promise<boolean> {
     if (this.#lanes.length === 0 && !(await this.#start())) {
       this.#useSingle();
       return false;
     }
-    const lf = this.#cur.lastIndexOf(LF, Math.min(BLOCK, this.#used) - 1);
+    let lf = this.#cur.lastIndexOf(LF, Math.min(BLOCK, this.#used) - 1);
+    // A row longer than a block: the block ends after it.
+    if (lf < 0) lf = this.#cur.lastIndexOf(LF, this.#used - 1);
     if (lf < 0) return false;
     const cut = lf + 1;
     const block = this.#cur;

@@ -93,6 +93,12 @@ describe('profiling CSV on several threads', { timeout: 60_000 }, () => {
     expectSameProfile(profileOfSketch((await parallel('q.csv', bytes)).sketch), single('q.csv', bytes));
   });
 
+  it('takes a row longer than a block', async () => {
+    const long = Buffer.from(`40,50000,10000,700,0.5,12,${'x'.repeat(3_000_000)},car,CA,0,1\n`);
+    const bytes = big(5_000_000, Buffer.concat([long, rows]));
+    expectSameProfile(profileOfSketch((await parallel('long.csv', bytes)).sketch), single('long.csv', bytes));
+  });
+
   it('names the line of a bad row in a later block, counting the lines of the blocks before', async () => {
     const bytes = big(10_000_000, Buffer.from('1,2,3\n'));
     const lines = bytes.toString('latin1').split('\n').length - 1;
