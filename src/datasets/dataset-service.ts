@@ -12,7 +12,7 @@ import { decodePageToken, encodePageToken } from '../search-filter/index.js';
 import type { Page } from '../tracking/index.js';
 import { COLUMN_TYPES, type DataFormat, type Dataset, type DatasetDiff, type DatasetFile, type DatasetSchema, type DatasetVersion } from './types.js';
 import { DatasetRepo, type BlobPart, type NewFileRow, type VersionSummary } from './dataset-repo.js';
-import { ingestFile, reprofileStored, type IngestedFile } from './ingest.js';
+import { ingestFile, profileParquet, profileStream, reprofileStored, type IngestedFile } from './ingest.js';
 import { mergeSketches, profileOfSketch, schemaOfSketch, widerType, type DatasetSketch } from './profile/profile.js';
 import { csvDefaultsOfPath, formatOfPath, readRecords, type RecordBatch } from './formats/records.js';
 import { writeParquet } from './formats/parquet.js';
@@ -307,7 +307,8 @@ export class DatasetService {
         return { version: stripInternal(current), created: false };
       }
     }
-    const sketchKey = `${PREFIX}/sketches/${digest}.json`;
+    // By content and column types: the same bytes read with other declared types profile differently.
+    const sketchKey = `${PREFIX}/sketches/${digest}-${createHash('sha256').update(JSON.stringify(input.schema)).digest('hex').slice(0, 16)}.json`;
     if ((await this.#store.stat(sketchKey)) === null) await this.#store.put(sketchKey, Buffer.from(JSON.stringify(input.sketch)));
     const profile = profileOfSketch(input.sketch);
     const redundant: BlobPart[] = [];
@@ -646,7 +647,6 @@ export class DatasetService {
 
   /** Profiles content stored in several parts (a resumed transfer) by streaming them in order. */
   async #reprofileParts(f: { path: string; digest: string; format: DataFormat | null; options: Record<string, unknown> | null }, schema: DatasetSchema): Promise<DatasetSketch> {
-    const { profileStream, profileParquet } = await import('./ingest.js');
     if (f.format === 'parquet') {
       const dir = await mkdtemp(join(tmpdir(), 'puente-parquet-'));
       try {

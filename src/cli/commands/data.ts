@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
@@ -99,7 +100,7 @@ export function registerDataCommands(program: Command): void {
         const name = opts.name ?? basename(resolve(path), extname(path));
         if (opts.format !== undefined && !['csv', 'jsonl', 'parquet', 'none'].includes(opts.format)) throw new UsageError('--format must be csv, jsonl, parquet or none');
         let schema: DatasetSchema | undefined;
-        if (opts.schema) schema = (await import('yaml')).parse(await readFile(opts.schema, 'utf8')) as DatasetSchema;
+        if (opts.schema) schema = parseYaml(await readFile(opts.schema, 'utf8')) as DatasetSchema;
         const bar = progressBar(`add ${basename(path)}`);
         let v: DatasetVersion & { created: boolean };
         try {
