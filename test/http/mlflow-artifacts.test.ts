@@ -104,6 +104,18 @@ for (const backend of ARTIFACT_BACKENDS) {
       expect((await t.app.inject({ url: PROXY, query: { path: `${root}/model` } })).json()).toEqual({});
     });
 
+    it('changes nothing outside experiments (dataset contents have their own API)', async () => {
+      await t.services.artifacts.put('datasets/objects/abc', Buffer.from('kept'));
+      const res = await put('datasets/objects/abc', 'tampered');
+      expect(res.statusCode).toBe(403);
+      expect(res.json().message).toMatch(/datasets API/);
+      expect((await t.app.inject({ method: 'DELETE', url: `${PROXY}/datasets/objects/abc` })).statusCode).toBe(403);
+      const { stream } = await t.services.artifacts.get('datasets/objects/abc');
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('kept');
+    });
+
     it('refuses multipart uploads in the words the MLflow client falls back on', async () => {
       const res = await t.app.inject({ method: 'POST', url: `/api/2.0/mlflow-artifacts/mpu/create/${root}/huge.bin`, payload: { path: 'huge.bin', num_parts: 3 } });
       expect(res.statusCode).toBe(501);

@@ -25,6 +25,17 @@ export async function sendArtifact(store: ArtifactStore, key: string, reply: Fas
 }
 
 /**
+ * Run and model artifacts live under their experiment id; other top-level folders of the store
+ * (dataset contents) are written only through their own API, which keeps their hashes and
+ * registrations consistent, so the proxy refuses to change them.
+ */
+function assertWritable(key: string): void {
+  if (!/^\d+\//.test(key)) {
+    throw new PuenteError('PERMISSION_DENIED', `'${key}' is not under an experiment: the artifact proxy writes only run and model artifacts (<experiment id>/...); dataset files change through the datasets API.`);
+  }
+}
+
+/**
  * The artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/<path>`: the key in the store is the
  * path after `artifacts/`, so `mlflow-artifacts:/1/<run>/artifacts/x` is key `1/<run>/artifacts/x`.
  */
@@ -35,6 +46,7 @@ export const artifactsRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   app.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
     const key = normalizeArtifactPath(request.params['*']);
     if (key === '') throw new PuenteError('INVALID_PARAMETER_VALUE', 'An artifact upload needs a file path after artifacts/.');
+    assertWritable(key);
     await store.put(key, request.raw);
     return {};
   });
@@ -58,6 +70,7 @@ export const artifactsRoutes: FastifyPluginAsync<{ services: AppServices }> = as
   app.delete<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
     const key = normalizeArtifactPath(request.params['*']);
     if (key === '') throw new PuenteError('INVALID_PARAMETER_VALUE', 'Refusing to delete the artifact root.');
+    assertWritable(key);
     await store.delete(key);
     return {};
   });
