@@ -409,6 +409,16 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect((await api('DELETE', '/deployments/explaining/explanations')).json().spec.explanations).toBeUndefined();
   });
 
+  it('appears in the lineage of the versions it serves', async () => {
+    await create('lineaged');
+    await api('POST', '/deployments/lineaged/shadow', { model: 'synth', version: candidate, percent: 10 });
+    for (const [version, expected] of [[good, true], [candidate, true], [inverted, false]] as const) {
+      const graph = (await api('GET', `/lineage/models/synth/${version}`)).json();
+      const served = graph.edges.some((e: { from: string; to: string; relation: string }) => e.from === `model:synth@${version}` && e.to === 'deployment:lineaged' && e.relation === 'serves');
+      expect(served, `version ${version}`).toBe(expected);
+    }
+  });
+
   it('exports per-deployment, per-version metrics for Prometheus', async () => {
     const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(new RegExp(`puente_deployment_requests_total\\{deployment="single",model="synth",version="${good}",role="stable",status="ok"\\} \\d+`));
