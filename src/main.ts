@@ -305,14 +305,16 @@ interface StandaloneSource {
   readonly db: PuenteDb | null;
 }
 
-async function openStandaloneSource(server: { readonly url: string; readonly token?: string } | undefined, config: PuenteConfig): Promise<StandaloneSource> {
+async function openStandaloneSource(
+  server: { readonly url: string; readonly token?: string } | undefined, config: PuenteConfig, compose: ComposeOptions = {},
+): Promise<StandaloneSource> {
   if (server) {
     const client = new PuenteClient({ baseUrl: server.url, token: server.token });
     return { catalog: remoteCatalog(client), ready: () => fetch(`${client.baseUrl}/health/live`).then((r) => r.ok, () => false), client, services: null, db: null };
   }
   const db = await createDb(config.database);
   await db.migrate();
-  const services = composeServices(db, openArtifactStore(config, db), { audit: false });
+  const services = composeServices(db, openArtifactStore(config, db), { audit: false, ...compose });
   return { catalog: storeCatalog(services.registry, services.artifacts), ready: () => db.ping().then(() => true, () => false), client: null, services, db };
 }
 
@@ -346,38 +348,42 @@ export interface DeploymentServerOptions {
  */
 export async function startDeploymentServer(o: DeploymentServerOptions): Promise<RunningServer> {
   assertServeAuth(o.host, o.authToken);
-  const metricsRegistry = standaloneMetrics();
-  const opened = await openStandaloneSource(o.server, o.config);
-  const { catalog, ready, db } = opened;
-  let source: DeploymentSource;
-  let sink: PredictionSink;
-  let traffic: Pick<DeploymentRepo, 'insertTraffic'>;
+  const refreshMs = o.refreshMs ?? 2_000;
+  const reportMs = o.reportMs ?? 1_000;
+  // On the store, the composed services are the replica: their gateway (with monitoring, request
+  // checks and stored explanations), model host, prediction log and traffic flusher.
+  const opened = await openStandaloneSource(o.server, o.config, {
+    deploymentRefreshMs: refreshMs, trafficFlushMs: reportMs, monitoring: o.config.monitoring,
+    predictionSampleRate: o.config.predictionSampleRate, monitoringWindowMs: o.config.monitoringWindowMs,
+  });
+  const { ready, db } = opened;
+  let host: ModelHost;
+  let gateway: DeploymentGateway;
+  let flusher: TrafficFlusher;
+  let metricsRegistry: Registry;
   let flushLog: () => Promise<void>;
-  // With the store at hand a replica monitors what it serves (its windows are stored beside the other processes').
-  let monitoring: AppServices['monitoring'] | null = null;
+  let monitor: AppServices['monitoring']['monitor'] | null = null;
   if (opened.client) {
+    // Through a server: route by its policy, report traffic and logged predictions to it.
     const client = opened.client;
-    source = (name) => client.deployments.get(name).catch((err: unknown) => {
+    const source: DeploymentSource = (name) => client.deployments.get(name).catch((err: unknown) => {
       if (err instanceof PuenteApiError && err.status === 404) throw new NotFoundError(err.message, 'deployment');
       throw err;
     });
     const telemetry = new RemoteTelemetry({ send: async (t) => void (await client.deployments.telemetry(o.deployment, t)) });
-    sink = telemetry;
-    traffic = telemetry;
+    metricsRegistry = standaloneMetrics();
+    host = new ModelHost({ catalog: opened.catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
+    const recorder = new TrafficRecorder();
+    flusher = new TrafficFlusher({ recorder, repo: telemetry, periodMs: reportMs });
+    gateway = new DeploymentGateway({ host, source, refreshMs, recorder, log: telemetry, metrics: metricsRegistry });
     flushLog = () => telemetry.flush();
   } else {
     const services = opened.services!;
-    source = (name) => services.deployments.get(name);
-    sink = services.predictions;
-    traffic = new DeploymentRepo(db!);
+    ({ gateway, trafficFlusher: flusher, metricsRegistry, models: host } = services);
     flushLog = () => services.predictions.flush();
-    if (o.config.monitoring) monitoring = services.monitoring;
+    // Its windows are stored beside the other processes'.
+    if (o.config.monitoring) monitor = services.monitoring.monitor;
   }
-  const host = new ModelHost({ catalog, runtimes: RUNTIMES, metrics: metricsRegistry });
-  const recorder = new TrafficRecorder();
-  const flusher = new TrafficFlusher({ recorder, repo: traffic, periodMs: o.reportMs ?? 1_000 });
-  const gateway = new DeploymentGateway({ host, source, refreshMs: o.refreshMs ?? 2_000, recorder, log: sink, metrics: metricsRegistry });
-  if (monitoring) gateway.observe(monitoring.monitor.observe);
   try {
     // A missing deployment or an unloadable version fails the start, not the first request.
     const routed = await gateway.route(o.deployment);
@@ -388,7 +394,7 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
     });
     const url = await listenStandalone(app, o.host, o.port);
     flusher.start();
-    monitoring?.monitor.start();
+    monitor?.start();
     app.log.info(`Serving deployment ${o.deployment} (revision ${routed.deployment.revision}, ${routed.deployment.spec.policy}) on ${url}`);
     return {
       app,
@@ -396,7 +402,7 @@ export async function startDeploymentServer(o: DeploymentServerOptions): Promise
       async close() {
         await app.close();
         await flusher.stop();
-        await monitoring?.monitor.stop();
+        await monitor?.stop();
         await flushLog();
         await db?.close();
       },
