@@ -57,6 +57,16 @@ export interface Routed {
   readonly deployment: Deployment;
   readonly slot: VersionSlot;
   readonly hosted: HostedModel;
+  /** What the gateway derived from that revision once (routing order, shadow, request checker). */
+  readonly plan: ServingPlan;
+}
+
+/** A deployment revision prepared for serving: derived once when the policy is read. */
+export interface ServingPlan {
+  readonly deployment: Deployment;
+  readonly checker: Checker | null;
+  readonly order: VersionSlot[];
+  readonly shadow: VersionSlot | undefined;
 }
 
 export interface RoutedPrediction extends HostedPrediction {
@@ -72,17 +82,13 @@ export interface ValidationCounts {
   readonly failures: { expectation: string; rows: number }[];
 }
 
-interface Checker {
+export interface Checker {
   key: string;
   checker: RecordChecker;
   names: string[];
 }
 
-interface Cached {
-  deployment: Deployment;
-  checker: Checker | null;
-  order: VersionSlot[];
-  shadow: VersionSlot | undefined;
+interface Cached extends ServingPlan {
   until: number;
 }
 
@@ -215,7 +221,7 @@ export class DeploymentGateway {
       throw new NotFoundError(`Deployment '${name}' has no version '${target}'; it has ${names}.`, 'target');
     }
     const hosted = await this.#o.host.get(slot.model, String(slot.version));
-    return { deployment: cached.deployment, slot, hosted };
+    return { deployment: cached.deployment, slot, hosted, plan: cached };
   }
 
   /** The slot a target names in a deployment (for metadata answers), or null. */
@@ -225,7 +231,7 @@ export class DeploymentGateway {
 
   /** Predicts records on the routed version; records traffic, logs, and mirrors after answering. */
   async predict(routed: Routed, records: Record<string, unknown>[]): Promise<RoutedPrediction> {
-    const { deployment, slot, hosted } = routed;
+    const { deployment, slot, hosted, plan } = routed;
     const started = performance.now();
     const labels = { deployment: deployment.name, model: slot.model, version: String(slot.version), role: slot.role };
     let result: HostedPrediction;
@@ -243,8 +249,7 @@ export class DeploymentGateway {
     }
     const ms = performance.now() - started;
     const predictions = result.prediction.predictions;
-    const checker = this.#cache.get(deployment.name)?.checker;
-    if (checker) this.#validate(deployment.name, checker, records);
+    if (plan.checker) this.#validate(deployment.name, plan.checker, records);
     this.#o.recorder.request(deployment.name, slot, ms, predictions);
     this.#requests?.inc({ ...labels, status: 'ok' });
     this.#latency?.observe(labels, ms / 1000);
@@ -270,8 +275,7 @@ export class DeploymentGateway {
         }
       }
     }
-    const cached = this.#cache.get(deployment.name);
-    const shadow = cached?.deployment.revision === deployment.revision ? cached.shadow : deployment.spec.versions.find((s) => s.role === 'shadow');
+    const shadow = plan.shadow;
     if (shadow && Math.random() * 100 < (deployment.spec.shadow_percent ?? 0)) {
       setImmediate(() => void this.#mirror(deployment, shadow, records, predictions));
     }
