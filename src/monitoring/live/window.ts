@@ -1,6 +1,6 @@
 import type { LabelTask } from '../../predictions/index.js';
 import {
-  DatasetWindow, OTHER_CATEGORY,
+  DatasetWindow, OTHER_CATEGORY, numericValue,
   type CategoricalColumnProfile, type CategoricalWindowSketch, type NumericColumnProfile, type NumericWindowSketch, type ReferenceProfile,
 } from '../sketches/index.js';
 import { columnDrift, datasetDrift, type DatasetDriftResult, type DriftResult } from '../stats/index.js';
@@ -123,16 +123,9 @@ function categoricalTrack(name: string, sketch: CategoricalWindowSketch | null):
 }
 
 function addNumeric(t: NumericTrack, value: unknown): void {
-  let x: number;
-  if (typeof value === 'number') x = value;
-  else if (value === null || value === undefined || value === '') x = Number.NaN;
-  else if (typeof value === 'string') {
-    x = Number(value);
-    if (Number.isNaN(x)) {
-      t.typeErrors++;
-      return;
-    }
-  } else {
+  // A boolean in a numeric input is a type error here (the sketch alone would read it as 1/0).
+  const x = typeof value === 'boolean' ? null : numericValue(value);
+  if (x === null) {
     t.typeErrors++;
     return;
   }

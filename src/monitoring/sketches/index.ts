@@ -25,6 +25,7 @@ export {
   CategoricalWindowSketch,
   DatasetWindow,
   createWindowSketch,
+  numericValue,
   windowFromColumns,
   type WindowSketch,
   type WindowOptions,

@@ -27,6 +27,21 @@ function capacity(size: number | 'all' | undefined): number {
   return size;
 }
 
+/**
+ * A value of a numeric column as a number: numbers as they are, numeric strings parsed, booleans
+ * as 1/0; null, undefined and '' give NaN (missing); anything else gives null (not a number).
+ */
+export function numericValue(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined || value === '') return Number.NaN;
+  if (typeof value === 'string') {
+    const x = Number(value);
+    return Number.isNaN(x) ? null : x;
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return null;
+}
+
 /** Numeric column: decile-bin counts, per-value counts for low-cardinality columns, a reservoir. */
 export class NumericWindowSketch {
   readonly type = 'numeric' as const;
@@ -63,17 +78,8 @@ export class NumericWindowSketch {
 
   /** Numbers are used as they are; numeric strings are parsed; null, undefined, '', NaN and ±∞ are missing. */
   add(value: unknown): void {
-    let x: number;
-    if (typeof value === 'number') x = value;
-    else if (value === null || value === undefined || value === '') x = Number.NaN;
-    else if (typeof value === 'string') {
-      x = Number(value);
-      if (Number.isNaN(x)) {
-        this.invalid++;
-        return;
-      }
-    } else if (typeof value === 'boolean') x = value ? 1 : 0;
-    else {
+    const x = numericValue(value);
+    if (x === null) {
       this.invalid++;
       return;
     }
