@@ -58,10 +58,8 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
     const hosted = await models.get(target.model, String(target.version)).catch(() => null);
     return hosted ? labelRuleFor(hosted.manifest.task, hosted.manifest.classes) : null;
   };
-  const predictions = new PredictionLog(db, {
-    sampleRate: options.predictionSampleRate, metrics: metricsRegistry, labelRule,
-    retentionMs: options.predictionRetentionDays ? options.predictionRetentionDays * 86_400_000 : null,
-  });
+  const retentionMs = options.predictionRetentionDays ? options.predictionRetentionDays * 86_400_000 : null;
+  const predictions = new PredictionLog(db, { sampleRate: options.predictionSampleRate, metrics: metricsRegistry, labelRule, retentionMs });
   const recorder = new TrafficRecorder();
   const flusher = new TrafficFlusher({ recorder, repo: deploymentRepo, periodMs: options.trafficFlushMs });
   const gateway = new DeploymentGateway({
@@ -102,7 +100,7 @@ export function composeServices(db: PuenteDb, artifacts: ArtifactStore, options:
       }
       return { source: `${name}@${version}`, batches: batches() };
     },
-    retentionMs: options.predictionRetentionDays ? options.predictionRetentionDays * 86_400_000 : null,
+    retentionMs,
   });
   // Monitoring sees every served prediction (the log may sample); off only to measure what it costs.
   if (options.monitoring !== false) gateway.observe(liveMonitor.observe);

@@ -97,14 +97,7 @@ export function matrixCoalitions(options: {
           }
         }
         if (first > 0) await yieldToEventLoop();
-        const y = await predict(synth.subarray(0, count * B * D), count * B);
-        if (y.length !== count * B * K) throw new InvalidParameterError(`The model gave ${y.length} outputs for ${count * B} rows; expected ${K} per row.`, 'model');
-        for (let s = 0; s < count; s++) {
-          for (let b = 0; b < B; b++) {
-            const w = weights[b];
-            for (let k = 0; k < K; k++) out[(first + s) * K + k] += w * y[(s * B + b) * K + k];
-          }
-        }
+        addWeightedMeans(out, first, count, await predict(synth.subarray(0, count * B * D), count * B), weights, K);
       }
       return out;
     },
@@ -155,16 +148,24 @@ export function recordCoalitions(options: {
           }
         }
         if (first > 0) await yieldToEventLoop();
-        const y = await predict(records);
-        if (y.length !== count * B * K) throw new InvalidParameterError(`The model gave ${y.length} outputs for ${count * B} rows; expected ${K} per row.`, 'model');
-        for (let s = 0; s < count; s++) {
-          for (let b = 0; b < B; b++) {
-            const w = weights[b];
-            for (let k = 0; k < K; k++) out[(first + s) * K + k] += w * y[(s * B + b) * K + k];
-          }
-        }
+        addWeightedMeans(out, first, count, await predict(records), weights, K);
       }
       return out;
     },
   };
+}
+
+/**
+ * Adds to `out` (coalition × output) the background-weighted mean of the model's outputs for
+ * `count` coalitions starting at `first`, given as count × B rows of K outputs.
+ */
+function addWeightedMeans(out: Float64Array, first: number, count: number, y: ArrayLike<number>, weights: ArrayLike<number>, K: number): void {
+  const B = weights.length;
+  if (y.length !== count * B * K) throw new InvalidParameterError(`The model gave ${y.length} outputs for ${count * B} rows; expected ${K} per row.`, 'model');
+  for (let s = 0; s < count; s++) {
+    for (let b = 0; b < B; b++) {
+      const w = weights[b]!;
+      for (let k = 0; k < K; k++) out[(first + s) * K + k] += w * y[(s * B + b) * K + k]!;
+    }
+  }
 }

@@ -41,11 +41,8 @@ export interface OnnxValueInfo {
   readonly shape: readonly OnnxDim[];
 }
 
-/**
- * Data a caller may feed. Typed arrays must match the input's element type; plain arrays are
- * converted to it (null in a float array stands for NaN, which JSON cannot carry).
- */
-export type OnnxTensorData =
+/** The typed arrays onnxruntime reads and writes tensors in. */
+export type OnnxTypedArray =
   | Float32Array
   | Float64Array
   | Int8Array
@@ -55,7 +52,14 @@ export type OnnxTensorData =
   | Int32Array
   | Uint32Array
   | BigInt64Array
-  | BigUint64Array
+  | BigUint64Array;
+
+/**
+ * Data a caller may feed. Typed arrays must match the input's element type; plain arrays are
+ * converted to it (null in a float array stands for NaN, which JSON cannot carry).
+ */
+export type OnnxTensorData =
+  | OnnxTypedArray
   | readonly (number | null)[]
   | readonly bigint[]
   | readonly string[]
@@ -68,18 +72,7 @@ export interface OnnxTensorInput {
 }
 
 /** Data as onnxruntime returns it: bool as Uint8Array (0/1), int64 as BigInt64Array, float16 as raw bits. */
-export type OnnxOutputData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | string[];
+export type OnnxOutputData = OnnxTypedArray | string[];
 
 /** One output value. */
 export interface OnnxTensorOutput {
