@@ -24,10 +24,10 @@ import { build } from 'esbuild';
 import { CsvReader } from '../src/datasets/formats/csv.js';
 import { TableProfiler } from '../src/datasets/profile/table-profiler.js';
 import { profileOfSketch } from '../src/datasets/index.js';
+import { benchArgs } from './lib/args.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const GB = Number(args.get('gb') ?? 1);
 const RUNS = Number(args.get('runs') ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'puente-databench-'));

@@ -26,9 +26,9 @@ import { composeServices } from '../src/main.js';
 import { buildApp } from '../src/http/index.js';
 import { median, runLoad } from './lib/http-load.js';
 import { registerSyntheticModel, syntheticRows } from '../test/deployments/models.js';
+import { benchArgs } from './lib/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const REQUESTS = Number(args.get('requests') ?? 20_000);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const CLIENTS = 4;

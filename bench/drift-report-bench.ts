@@ -21,20 +21,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDriftReport, readTable, renderReportHtml } from '../src/monitoring/index.js';
+import { benchArgs } from './lib/args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PEER = join(root, '..', 'shared', 'bench', 'peers', 'drift', 'drift_scipy.py');
 const PYTHON = '/usr/bin/python3';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!.replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) {
-    args.set(a, next);
-    i++;
-  } else args.set(a, 'true');
-}
+const args = benchArgs();
 const DATA = args.get('data') ?? join(tmpdir(), 'drift-data');
 const REPS = Number(args.get('reps') ?? 3);
 const SKIP_PEER = args.has('skip-peer');

@@ -28,11 +28,11 @@ import { loadXgboostModel } from '../src/runtimes/xgboost/index.js';
 import { pipelineFromFeaturesSpec, type Row } from '../src/preprocessing/index.js';
 import { parseCsv } from '../src/serving/index.js';
 import type { BundleManifest } from '../src/bundles/index.js';
+import { benchArgs } from './lib/args.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, '..', 'test', 'fixtures', 'explain');
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const REPS = Number(args.get('reps') ?? 10);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const ROWS = Number(args.get('rows') ?? 1000);

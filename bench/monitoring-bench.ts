@@ -28,9 +28,9 @@ import { composeServices, type ComposeOptions } from '../src/main.js';
 import { buildApp, type AppServices } from '../src/http/index.js';
 import { median, runLoad } from './lib/http-load.js';
 import { creditRows, FIXTURES, inputsOf, registerCreditModel } from '../test/monitoring/live/credit.js';
+import { benchArgs } from './lib/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const REQUESTS = Number(args.get('requests') ?? 6_000);
 const ROUNDS = Number(args.get('rounds') ?? 15);
 const PREDICTIONS = Number(args.get('predictions') ?? 1_000_000);

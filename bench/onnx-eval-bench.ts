@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { loadOnnxModel, predictMatrix } from '../src/runtimes/onnx/index.js';
+import { benchArgs } from './lib/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const SINGLE = Number(args.get('single') ?? 20_000);
 const BATCHES = Number(args.get('batches') ?? 200);
 const ROUNDS = Number(args.get('rounds') ?? 5);

@@ -28,9 +28,9 @@ import { buildApp } from '../src/http/index.js';
 import { median, runLoad } from './lib/http-load.js';
 import { registerCreditOnnx, creditRow } from '../test/serving/onnx-bundle.js';
 import { creditMatrix } from '../test/runtimes/onnx/fixtures.js';
+import { benchArgs } from './lib/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const POINTS = Number(args.get('points') ?? 200_000);
 const SMALL = Number(args.get('small') ?? 20_000);
 const ROUNDS = Number(args.get('rounds') ?? 3);

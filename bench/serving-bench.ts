@@ -24,10 +24,10 @@ import { composeServices } from '../src/main.js';
 import { packageBundle } from '../src/bundles/index.js';
 import { pipelineFromFeaturesSpec } from '../src/preprocessing/index.js';
 import { loadXgboostModel } from '../src/runtimes/xgboost/index.js';
+import { benchArgs } from './lib/args.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 10);
 const PEERS = join(root, '..', 'shared', 'bench', 'peers');
 const XGB = join(root, 'test', 'fixtures', 'xgboost');

@@ -19,9 +19,9 @@ import { LocalArtifactStore } from '../src/artifacts/index.js';
 import { composeServices } from '../src/main.js';
 import { buildApp } from '../src/http/index.js';
 import { runLoad } from './lib/http-load.js';
+import { benchArgs } from './lib/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs();
 const TOTAL_POINTS = Number(args.get('points') ?? 400_000);
 const SEARCH_RUNS = Number(args.get('runs') ?? 100_000);
 const CLIENTS = 4;

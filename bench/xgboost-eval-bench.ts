@@ -15,11 +15,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadXgboostModel, type XgboostModel } from '../src/runtimes/xgboost/index.js';
+import { benchArgs } from './lib/args.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'xgboost');
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 3);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const BATCH = Number(args.get('batch') ?? 1000);
