@@ -20,7 +20,7 @@ import { PredictionLog, labelRuleFor, type LabelRule, type LabelTarget } from '.
 import { LiveMonitor, LivePerformance, MonitoringRepo, MonitoringService } from './monitoring/index.js';
 import {
   CanaryController, DeploymentGateway, DeploymentRepo, DeploymentService, DeploymentStatusReader, RemoteTelemetry, TrafficFlusher, TrafficRecorder,
-  type DeploymentSource, type PredictionSink,
+  type DeploymentSource,
 } from './deployments/index.js';
 import { buildApp, buildStandaloneApp, type AppServices } from './http/index.js';
 import { PUENTE_VERSION } from './version.js';

@@ -60,6 +60,12 @@ describe.each(DIALECTS)('deployments on $name', (dialect) => {
     expect(infer.statusCode, infer.body).toBe(200);
     expect(infer.json()).toMatchObject({ model_name: 'single', model_version: String(good), parameters: { deployment: 'single', role: 'stable' } });
     expect(infer.json().outputs[0].data[0]).toBeCloseTo(res.json().predictions[0], 6);
+    const unknownOutput = await t.app.inject({
+      method: 'POST', url: '/deployments/single/v2/models/single/infer',
+      payload: { inputs: ['x0', 'x1', 'x2', 'x3'].map((name) => ({ name, datatype: 'FP64', shape: [1], data: [rows[0]![name]] })), outputs: [{ name: 'nope' }] },
+    });
+    expect(unknownOutput.statusCode).toBe(400);
+    expect(unknownOutput.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', error: expect.stringMatching(/Unknown output\(s\) nope; this model has predictions/) });
     const meta = await t.app.inject({ method: 'GET', url: '/deployments/single/v2/models/single' });
     expect(meta.statusCode).toBe(200);
     expect(meta.json().inputs.map((i: { name: string }) => i.name)).toEqual(['x0', 'x1', 'x2', 'x3']);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/index.js';
 import { modelMetadata, parseInferRequest, parseScoringRequest } from '../../serving/index.js';
 import type { DeploymentGateway, Routed, RoutedPrediction } from '../../deployments/index.js';
-import { VERSION_HEADER, openInferenceErrors, platformOf } from './inference.js';
+import { PREDICTION_ID_HEADER, VERSION_HEADER, openInferenceErrors, platformOf, requestedOutputs } from './inference.js';
 import { explainHosted, type BundleOpener } from '../../explain/index.js';
 import { backgroundOf, explainOptions, paramsOf } from './explain.js';
 
@@ -19,8 +19,6 @@ export const TARGET_HEADER = 'x-puente-target';
 export const MODEL_HEADER = 'x-puente-model';
 export const ROLE_HEADER = 'x-puente-deployment-role';
 export const REVISION_HEADER = 'x-puente-deployment-revision';
-/** The id to quote when sending the ground-truth label later. */
-export const PREDICTION_ID_HEADER = 'x-puente-prediction-id';
 
 export interface DeploymentInferenceOptions {
   readonly gateway: DeploymentGateway;
@@ -93,12 +91,7 @@ export const deploymentInferenceRoutes: FastifyPluginAsync<DeploymentInferenceOp
     const routed = await route(request);
     const parsed = parseInferRequest(request.body, routed.hosted.manifest.signature);
     const result = await gateway.predict(routed, parsed.rows);
-    const outputs = parsed.outputs ? result.prediction.outputs.filter((o) => parsed.outputs!.includes(o.name)) : result.prediction.outputs;
-    if (parsed.outputs && outputs.length !== parsed.outputs.length) {
-      const known = result.prediction.outputs.map((o) => o.name);
-      reply.code(400);
-      return { error: `Unknown output(s) ${parsed.outputs.filter((n) => !known.includes(n)).join(', ')}; this model has ${known.join(', ')}.`, error_code: 'INVALID_PARAMETER_VALUE' };
-    }
+    const outputs = requestedOutputs(parsed.outputs, result.prediction.outputs);
     answered(reply, routed, result);
     return {
       model_name: request.params.model, model_version: String(result.version), id: parsed.id ?? result.prediction_id,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidParameterError, isPuenteError, statusForCode } from '../../errors/index.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidParameterError } from '../../errors/index.js';
 import {
   EXPLAIN_METHODS, explainHosted, permutationImportance,
   type BundleOpener, type ExplainMethod, type ExplainOptions, type Explanation,
@@ -8,7 +8,7 @@ import {
 import { computeMetric, defaultMetric, higherIsBetter, readLabels } from '../../model-testing/index.js';
 import { parseInferRequest, parseScoringRequest, storeCatalog, type HostedModel, type ModelHost, type Row } from '../../serving/index.js';
 import type { AppServices } from '../services.js';
-import { VERSION_HEADER } from './inference.js';
+import { VERSION_HEADER, openInferenceErrors } from './inference.js';
 
 /*
  * Explanations of served model versions, beside the prediction endpoints and under the same
@@ -91,13 +91,7 @@ export const explainRoutes: FastifyPluginAsync<{ services: AppServices }> = asyn
   const host: ModelHost = services.models;
   const bundles: BundleOpener = storeCatalog(services.registry, services.artifacts);
   // The error shape of the prediction endpoints: the Open Inference `error` field beside code and message.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const code = isPuenteError(error) ? error.code : error.validation ? 'INVALID_PARAMETER_VALUE' : error.statusCode === 413 ? 'REQUEST_TOO_LARGE' : 'INTERNAL_ERROR';
-    const status = statusForCode(code);
-    const message = status >= 500 && !isPuenteError(error) ? 'Internal error; the server log has the details.' : error.message;
-    if (status >= 500) request.log.error({ err: error }, 'explanation failed');
-    reply.code(status).send({ error: message, error_code: code, message });
-  });
+  openInferenceErrors(app);
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.post<{ Params: { model: string; ref: string } }>('/serve/:model/:ref/explain', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isPuenteError, NotFoundError, statusForCode } from '../../errors/index.js';
-import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedModel, type HostedPrediction, type ModelHost } from '../../serving/index.js';
+import { InvalidParameterError, isPuenteError, NotFoundError, statusForCode } from '../../errors/index.js';
+import { modelMetadata, parseInferRequest, parseScoringRequest, type HostedModel, type HostedPrediction, type ModelHost, type OutputTensor } from '../../serving/index.js';
 import { newPredictionId, type PredictionLog } from '../../predictions/index.js';
 
 /*
@@ -27,6 +27,17 @@ export function openInferenceErrors(app: FastifyInstance): void {
     if (status >= 500) request.log.error({ err: error }, 'inference failed');
     reply.code(status).send({ error: message, error_code: code, message });
   });
+}
+
+/** The output tensors an Open Inference request asked for (all when it named none); an unknown name is a 400. */
+export function requestedOutputs(asked: readonly string[] | undefined, outputs: OutputTensor[]): OutputTensor[] {
+  if (!asked) return outputs;
+  const chosen = outputs.filter((o) => asked.includes(o.name));
+  if (chosen.length !== asked.length) {
+    const known = outputs.map((o) => o.name);
+    throw new InvalidParameterError(`Unknown output(s) ${asked.filter((n) => !known.includes(n)).join(', ')}; this model has ${known.join(', ')}.`, 'outputs');
+  }
+  return chosen;
 }
 
 export interface InferenceRoutesOptions {
@@ -95,13 +106,7 @@ export const inferenceRoutes: FastifyPluginAsync<InferenceRoutesOptions> = async
     const hosted = await host.get(model, version);
     const parsed = parseInferRequest(request.body, hosted.manifest.signature);
     const result = await predict(hosted, parsed.rows);
-    const outputs = parsed.outputs ? result.prediction.outputs.filter((o) => parsed.outputs!.includes(o.name)) : result.prediction.outputs;
-    if (parsed.outputs && outputs.length !== parsed.outputs.length) {
-      const known = result.prediction.outputs.map((o) => o.name);
-      const unknown = parsed.outputs.filter((n) => !known.includes(n));
-      reply.code(400);
-      return { error: `Unknown output(s) ${unknown.join(', ')}; this model has ${known.join(', ')}.`, error_code: 'INVALID_PARAMETER_VALUE' };
-    }
+    const outputs = requestedOutputs(parsed.outputs, result.prediction.outputs);
     reply.header(VERSION_HEADER, String(result.version));
     reply.header(PREDICTION_ID_HEADER, result.prediction_id);
     return { model_name: model, model_version: String(result.version), id: parsed.id ?? result.prediction_id, parameters: { prediction_id: result.prediction_id }, outputs };
