@@ -12,7 +12,7 @@ import { JsonLinesReader } from './formats/jsonl.js';
 import { openParquet } from './formats/parquet.js';
 import { TableProfiler } from './profile/table-profiler.js';
 import type { DatasetSketch } from './profile/profile.js';
-import { csvStreamProfiler, type ProfileOutcome, type StreamProfiler } from './parallel-csv.js';
+import { csvStreamProfiler, wrapSingle, type ProfileOutcome, type StreamProfiler } from './parallel-csv.js';
 
 /** What to do with one uploaded file. */
 export interface IngestOptions {
@@ -44,16 +44,6 @@ interface ChunkProfiler {
   end(): ProfileOutcome;
 }
 
-function syncProfiler(p: ChunkProfiler): StreamProfiler {
-  return {
-    push(chunk) {
-      p.push(chunk);
-      return undefined;
-    },
-    end: async () => p.end(),
-    abort: async () => undefined,
-  };
-}
 
 function csvProfiler(file: string, options: CsvOptions | undefined, types: DatasetSchema | null): ChunkProfiler {
   const profiler = new TableProfiler(file, types);
@@ -139,7 +129,7 @@ export async function ingestFile(body: AsyncIterable<Buffer>, store: ArtifactSto
     options.format === 'csv'
       ? csvStreamProfiler(options.path, options.csv, declared, () => csvProfiler(options.path, options.csv, declared))
       : options.format === 'jsonl'
-        ? syncProfiler(jsonLinesProfiler(options.path, declared))
+        ? wrapSingle(jsonLinesProfiler(options.path, declared))
         : null;
   let spoolDir: string | null = null;
   let spool: WriteStream | null = null;

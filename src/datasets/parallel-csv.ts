@@ -108,7 +108,8 @@ export function csvStreamProfiler(
   return new ParallelCsvProfiler(file, options ?? {}, types, single, threads);
 }
 
-function wrapSingle(p: { push(chunk: Buffer): void; end(): ProfileOutcome }): StreamProfiler {
+/** A profiler that works on the caller's thread, as a stream profiler (nothing to wait for, nothing to abort). */
+export function wrapSingle(p: { push(chunk: Buffer): void; end(): ProfileOutcome }): StreamProfiler {
   return {
     push(chunk) {
       p.push(chunk);

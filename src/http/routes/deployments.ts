@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { AppServices } from '../services.js';
-import { ERROR_RESPONSES } from './schemas.js';
+import { ERROR_RESPONSES, FeedbackBodySchema } from './schemas.js';
 import { visibleDeployments } from '../access/index.js';
 import type { ChangeContext, VersionRef } from '../../deployments/index.js';
 
@@ -55,13 +55,6 @@ const TrafficBody = Type.Object({
 }, { additionalProperties: false });
 const ActionBody = Type.Object({ ...Change }, { additionalProperties: false });
 const RollbackBody = Type.Object({ ...Change, to_revision: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
-const FeedbackBody = Type.Object({
-  labels: Type.Array(Type.Object({
-    prediction_id: Type.String(),
-    row: Type.Optional(Type.Integer({ minimum: 0 })),
-    label: Type.Unknown({ description: 'The ground truth: a class, a 0/1 outcome, or a number.' }),
-  }), { minItems: 1, maxItems: 10_000 }),
-}, { additionalProperties: false });
 
 const Counts = Type.Record(Type.String({ maxLength: 80 }), Type.Number({ minimum: 0 }));
 const TelemetryBody = Type.Object({
@@ -156,7 +149,7 @@ export const deploymentsRoutes: FastifyPluginAsync<{ services: AppServices }> = 
     deployments.setValidation(request.params.name, null, ctxOf(request, {})));
   app.post('/deployments/:name/telemetry', { schema: { ...byName, body: TelemetryBody, summary: 'Traffic and logged predictions reported by a replica (puente serve --deployment)' } }, async (request) =>
     deployments.acceptTelemetry(request.params.name, request.body));
-  app.post('/deployments/:name/feedback', { schema: { ...byName, body: FeedbackBody, summary: 'Ground-truth labels for earlier predictions' } }, async (request) => {
+  app.post('/deployments/:name/feedback', { schema: { ...byName, body: FeedbackBodySchema, summary: 'Ground-truth labels for earlier predictions' } }, async (request) => {
     await deployments.get(request.params.name);
     const results = await services.predictions.feedback(request.body.labels, { deployment: request.params.name });
     return { results, recorded: results.filter((r) => r.status === 'recorded').length, not_found: results.filter((r) => r.status === 'not_found').length };

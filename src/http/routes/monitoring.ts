@@ -9,7 +9,7 @@ import { InvalidParameterError } from '../../errors/index.js';
 import { exportPredictions, EXPORT_FORMATS, type ExportFormat, type LogFilter } from '../../predictions/index.js';
 import { sampleFormatOf, SAMPLE_FORMATS, type SampleFormat } from '../../monitoring/index.js';
 import type { AppServices } from '../services.js';
-import { ERROR_RESPONSES } from './schemas.js';
+import { ERROR_RESPONSES, FeedbackBodySchema } from './schemas.js';
 
 /*
  * Native monitoring API (/api/v1): drift, data quality and live performance of a deployment per
@@ -61,13 +61,6 @@ const ReferenceQuery = Type.Object({
   target: Type.Optional(Type.String({ description: 'Column of true labels: the model is scored on the sample (baseline for concept drift).' })),
   name: Type.Optional(Type.String({ description: 'File name, kept in the reference source.' })),
 });
-const FeedbackBody = Type.Object({
-  labels: Type.Array(Type.Object({
-    prediction_id: Type.String(),
-    row: Type.Optional(Type.Integer({ minimum: 0 })),
-    label: Type.Unknown({ description: 'The ground truth: a class, a 0/1 outcome, or a number.' }),
-  }), { minItems: 1, maxItems: 10_000 }),
-}, { additionalProperties: false });
 
 const DeploymentParams = Type.Object({ name: Type.String() });
 const VersionParams = Type.Object({ name: Type.String(), version: Type.String() });
@@ -178,7 +171,7 @@ export const monitoringRoutes: FastifyPluginAsync<{ services: AppServices }> = a
     }, q.format, `${request.params.name}-predictions`);
   });
   app.post('/models/:name/feedback', {
-    schema: { params: DeploymentParams, body: FeedbackBody, response, tags, summary: "Ground-truth labels for predictions made on the model's own routes" },
+    schema: { params: DeploymentParams, body: FeedbackBodySchema, response, tags, summary: "Ground-truth labels for predictions made on the model's own routes" },
   }, async (request) => {
     await services.registry.getRegisteredModel(request.params.name);
     const results = await services.predictions.feedback(request.body.labels, { model: request.params.name });

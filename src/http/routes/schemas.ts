@@ -22,3 +22,12 @@ export const ErrorSchema = Type.Object(
 
 /** Error answers shared by every route. */
 export const ERROR_RESPONSES = { '4xx': ErrorSchema };
+
+/** Ground-truth labels for earlier predictions, by prediction id (and row, for multi-row requests). */
+export const FeedbackBodySchema = Type.Object({
+  labels: Type.Array(Type.Object({
+    prediction_id: Type.String(),
+    row: Type.Optional(Type.Integer({ minimum: 0 })),
+    label: Type.Unknown({ description: 'The ground truth: a class, a 0/1 outcome, or a number.' }),
+  }), { minItems: 1, maxItems: 10_000 }),
+}, { additionalProperties: false });

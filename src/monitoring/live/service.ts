@@ -35,18 +35,10 @@ export interface MonitoringServiceDeps {
 }
 
 /** A reference without its samples: what a client is shown. */
-export interface ReferenceSummary {
-  readonly model: string;
-  readonly version: number;
-  readonly source: string;
-  readonly rows: number;
-  readonly created_at: number;
-  readonly created_by: string | null;
+export type ReferenceSummary = Pick<ModelReference, 'model' | 'version' | 'source' | 'rows' | 'created_at' | 'created_by' | 'performance' | 'skipped'> & {
   readonly columns: unknown[];
   readonly predictions: unknown | null;
-  readonly performance: ModelReference['performance'];
-  readonly skipped: ModelReference['skipped'];
-}
+};
 
 export interface WindowsQuery {
   readonly model?: string;
