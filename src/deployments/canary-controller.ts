@@ -1,4 +1,4 @@
-import type { PredictionLog, LabelledRow } from '../predictions/index.js';
+import { labelText, type PredictionLog, type LabelledRow } from '../predictions/index.js';
 import type { DeploymentRepo } from './deployment-repo.js';
 import type { DeploymentService } from './deployment-service.js';
 import { analyseStep, type LabelledOutcomes } from './analysis.js';
@@ -43,8 +43,7 @@ export class TrafficFlusher {
 
 /** Whether a logged prediction matched its label (a class, or a 0/1 outcome). */
 export function isCorrect(row: LabelledRow): boolean {
-  const label = typeof row.label === 'boolean' ? (row.label ? '1' : '0') : String(row.label);
-  return predictedLabel(row.output) === label;
+  return predictedLabel(row.output) === labelText(row.label);
 }
 
 function outcomesOf(rows: readonly LabelledRow[], model: string, version: number): LabelledOutcomes {
