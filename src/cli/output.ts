@@ -97,3 +97,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     }
   };
 }
+
+/**
+ * `MODEL@VERSION` or `MODEL@ALIAS` split into the model and its reference; `MODEL` alone leaves
+ * the reference to the command (champion, else the latest version). `@x` and `m@` are refused.
+ */
+export function parseModelRef(text: string, option = 'MODEL@REF'): { model: string; ref: string | undefined } {
+  const at = text.lastIndexOf('@');
+  if (at === 0 || at === text.length - 1) throw new UsageError(`${option} must be MODEL@VERSION or MODEL@ALIAS, got '${text}'.`);
+  return at < 0 ? { model: text, ref: undefined } : { model: text.slice(0, at), ref: text.slice(at + 1) };
+}

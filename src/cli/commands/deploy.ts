@@ -3,13 +3,12 @@ import type { Command } from 'commander';
 import type { Deployment, DeploymentRevision, DeploymentStatus } from '../../deployments/index.js';
 import { sampleSizeMeans, sampleSizeProportions } from '../../stats/index.js';
 import type { ChangeOptions, DeployTarget } from '../../client/index.js';
-import { action, clientFor, globals, printObject, printRows, UsageError } from '../output.js';
+import { action, clientFor, globals, parseModelRef, printObject, printRows, UsageError } from '../output.js';
 
-/** MODEL@REF → model and reference (a version number or alias); MODEL alone: champion, else latest. */
-export function parseModelRef(text: string, option = '--model'): { model: string; version?: string } {
-  const at = text.lastIndexOf('@');
-  if (at === 0 || at === text.length - 1) throw new UsageError(`${option} must be MODEL@VERSION or MODEL@ALIAS, got '${text}'.`);
-  return at < 0 ? { model: text } : { model: text.slice(0, at), version: text.slice(at + 1) };
+/** MODEL@REF as a deploy target: the reference (a version number or alias) goes in `version`. */
+function deployTarget(text: string, option = '--model'): DeployTarget {
+  const { model, ref } = parseModelRef(text, option);
+  return ref === undefined ? { model } : { model, version: ref };
 }
 
 /** `30s`, `5m`, `1h`, `250ms` or plain seconds → seconds. */
@@ -46,7 +45,7 @@ function target(ref: string, flags: TargetFlags, option = '--model'): DeployTarg
     ...(flags.injectDelayMs !== undefined ? { delay_ms: flags.injectDelayMs } : {}),
     ...(flags.injectErrorPercent !== undefined ? { error_percent: flags.injectErrorPercent } : {}),
   };
-  return { ...parseModelRef(ref, option), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
+  return { ...deployTarget(ref, option), ...(Object.keys(faults).length > 0 ? { faults } : {}) };
 }
 
 function change(flags: ChangeFlags): ChangeOptions {
@@ -85,7 +84,7 @@ export function registerDeployCommands(program: Command): void {
     .requiredOption('--model <model@ref>', 'MODEL@VERSION or MODEL@ALIAS')
     .option('--description <text>', 'free text')
     .action(action(async (name: string, opts: { model: string; description?: string; reason?: string }, command: Command) => {
-      printDeployment(command, await clientFor(command).deployments.create(name, { ...parseModelRef(opts.model), ...(opts.description ? { description: opts.description } : {}) }));
+      printDeployment(command, await clientFor(command).deployments.create(name, { ...deployTarget(opts.model), ...(opts.description ? { description: opts.description } : {}) }));
     }));
 
   deploy.command('list').description('list deployments').action(action(async (_opts: unknown, command: Command) => {

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PuenteApiError, type PuenteClient } from '../../client/index.js';
 import { EXPLAIN_METHODS, type ExplainMethod, type ExplainParams, type Explanation, type ImportanceResult, type PerOutput } from '../../explain/index.js';
 import { parseCsv } from '../../serving/index.js';
-import { action, clientFor, globals, UsageError } from '../output.js';
-import { parseModelRef } from './serve.js';
+import { action, clientFor, globals, UsageError, parseModelRef } from '../output.js';
 
 interface ExplainCliOptions {
   data: string;

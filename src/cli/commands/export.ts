@@ -4,8 +4,7 @@ import { createDb } from '../../db/index.js';
 import { EXPORT_TARGETS, exportVersion, locateVersion, remoteLocator, storeLocator, type ExportTarget } from '../../export/index.js';
 import { composeServices, openArtifactStore } from '../../main.js';
 import { PUENTE_VERSION } from '../../version.js';
-import { action, clientFor, globals, printObject, UsageError } from '../output.js';
-import { parseModelRef } from './serve.js';
+import { action, clientFor, globals, printObject, UsageError, parseModelRef } from '../output.js';
 
 interface ExportCommandOptions {
   target: string;

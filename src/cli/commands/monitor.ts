@@ -4,8 +4,7 @@ import { basename } from 'node:path';
 import type {
   DriftSettings, DriftWindow, MonitoringQuery, PerformanceQueryParams, QualityWindow, SampleFormat, VersionPerformance,
 } from '../../monitoring/index.js';
-import { action, clientFor, globals, printObject, printRows, UsageError } from '../output.js';
-import { parseModelRef } from './deploy.js';
+import { action, clientFor, globals, parseModelRef, printObject, printRows, UsageError } from '../output.js';
 
 /*
  * `puente monitor`: drift, data quality and live performance of a deployment, references of
@@ -45,7 +44,7 @@ const withWindows = (c: Command) =>
 /** `--model NAME` or `--model NAME@VERSION` (a version number: windows are per version). */
 function modelFilter(text: string | undefined): { model?: string; version?: number } {
   if (text === undefined) return {};
-  const { model, version } = parseModelRef(text, '--model');
+  const { model, ref: version } = parseModelRef(text, '--model');
   if (version !== undefined && !/^\d+$/.test(version)) throw new UsageError(`--model takes NAME or NAME@VERSION with a version number, got '${text}'.`);
   return { model, ...(version !== undefined ? { version: Number(version) } : {}) };
 }
@@ -197,7 +196,7 @@ export function registerMonitorCommands(program: Command): Command {
 
   const reference = monitor.command('reference').description('the reference profile a model version is compared with');
   const versionOf = (ref: string) => {
-    const { model, version } = parseModelRef(ref, 'MODEL@VERSION');
+    const { model, ref: version } = parseModelRef(ref, 'MODEL@VERSION');
     if (version === undefined) throw new UsageError(`name the version: ${model}@1 (or an alias, ${model}@champion).`);
     return { model, version };
   };

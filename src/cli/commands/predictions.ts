@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { action, clientFor, globals, printObject, UsageError } from '../output.js';
-import { parseModelRef } from './deploy.js';
+import { action, clientFor, globals, parseModelRef, printObject, UsageError } from '../output.js';
 
 /** `puente predictions export`: the prediction log of a deployment or a model, as CSV or Parquet. */
 export function registerPredictionsCommands(program: Command): void {
@@ -21,11 +20,11 @@ export function registerPredictionsCommands(program: Command): void {
       if (!flags.deployment === !flags.model) throw new UsageError('give either --deployment NAME or --model NAME[@VERSION].');
       if (!flags.out) throw new UsageError('give --out FILE.');
       const ref = flags.model !== undefined ? parseModelRef(flags.model, '--model') : null;
-      if (ref?.version !== undefined && !/^\d+$/.test(ref.version)) throw new UsageError(`--model takes NAME or NAME@VERSION with a version number, got '${flags.model}'.`);
+      if (ref?.ref !== undefined && !/^\d+$/.test(ref.ref)) throw new UsageError(`--model takes NAME or NAME@VERSION with a version number, got '${flags.model}'.`);
       const format = (flags.format ?? (/\.parquet$/i.test(flags.out) ? 'parquet' : 'csv')).toLowerCase();
       if (format !== 'csv' && format !== 'parquet') throw new UsageError(`--format must be csv or parquet, got '${flags.format}'.`);
       const query = { format: format as 'csv' | 'parquet', ...(flags.since ? { since: flags.since } : {}), ...(flags.until ? { until: flags.until } : {}) };
-      const target = flags.deployment ? { deployment: flags.deployment } : { model: ref!.model, ...(ref!.version !== undefined ? { version: Number(ref!.version) } : {}) };
+      const target = flags.deployment ? { deployment: flags.deployment } : { model: ref!.model, ...(ref!.ref !== undefined ? { version: Number(ref!.ref) } : {}) };
       const res = await clientFor(command).predictions.export(target, query);
       await pipeline(Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream), createWriteStream(flags.out));
       const rows = Number(res.headers.get('x-puente-rows') ?? NaN);

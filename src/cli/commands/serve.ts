@@ -2,14 +2,8 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { loadConfig, ConfigError } from '../../config/index.js';
 import { startDeploymentServer, startModelServer } from '../../main.js';
-import { globals } from '../output.js';
+import { globals, parseModelRef } from '../output.js';
 
-/** `MODEL@VERSION_OR_ALIAS` (or just `MODEL`: champion, else the latest version). */
-export function parseModelRef(text: string): { model: string; ref: string | undefined } {
-  const at = text.lastIndexOf('@');
-  if (at <= 0) return { model: text, ref: undefined };
-  return { model: text.slice(0, at), ref: text.slice(at + 1) || undefined };
-}
 
 /** `puente serve MODEL@REF`: one model behind `/invocations` and `/v2`, like `mlflow models serve`. */
 export function registerServeCommand(program: Command): void {

@@ -8,9 +8,8 @@ import {
   type CheckResult, type ModelUnderTest, type Suite, type TestRun,
 } from '../../model-testing/index.js';
 import { checkRows, proxyBundleSource, RUNTIMES, type Prediction, type Row } from '../../serving/index.js';
-import { clientFor, globals, UsageError } from '../output.js';
+import { clientFor, globals, UsageError, parseModelRef } from '../output.js';
 import { readCsvFile } from './explain.js';
-import { parseModelRef } from './serve.js';
 
 interface TestModelOptions {
   data: string;
